@@ -1,0 +1,73 @@
+package io.provmark.core.scheme;
+
+/** Softmax sampling with the caller's uniform, shared by the embedders. */
+public final class Sampling {
+    private Sampling() {
+    }
+
+    /** Tokens more than this many nats below the maximum logit carry < e^-60 of the mass each: skipped. */
+    private static final double NEGLIGIBLE = 60.0;
+
+    public static void checkUniform(double r) {
+        if (!(r >= 0.0 && r < 1.0)) {
+            throw new IllegalArgumentException("caller randomness r must be in [0, 1), got " + r);
+        }
+    }
+
+    /** Samples index i in [0, n) with probability softmax(logits)[i] by inversion at r. */
+    public static int sampleSoftmax(float[] logits, int n, double r) {
+        checkUniform(r);
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            if (logits[i] > max) {
+                max = logits[i];
+            }
+        }
+        if (max == Double.NEGATIVE_INFINITY || Double.isNaN(max)) {
+            throw new IllegalArgumentException("logits have no finite maximum");
+        }
+        double total = 0.0;
+        for (int i = 0; i < n; i++) {
+            double d = logits[i] - max;
+            if (d > -NEGLIGIBLE) {
+                total += Math.exp(d);
+            }
+        }
+        double target = r * total;
+        double acc = 0.0;
+        int last = -1;
+        for (int i = 0; i < n; i++) {
+            double d = logits[i] - max;
+            if (d > -NEGLIGIBLE) {
+                acc += Math.exp(d);
+                last = i;
+                if (acc > target) {
+                    return i;
+                }
+            }
+        }
+        return last;
+    }
+
+    /** Samples index i with probability p[i] / sum(p) by inversion at r. */
+    public static int sampleWeights(double[] p, int n, double r) {
+        checkUniform(r);
+        double total = 0.0;
+        for (int i = 0; i < n; i++) {
+            total += p[i];
+        }
+        double target = r * total;
+        double acc = 0.0;
+        int last = -1;
+        for (int i = 0; i < n; i++) {
+            if (p[i] > 0) {
+                acc += p[i];
+                last = i;
+                if (acc > target) {
+                    return i;
+                }
+            }
+        }
+        return last;
+    }
+}

@@ -1,0 +1,283 @@
+package io.provmark.core.scheme.redgreen;
+
+import io.provmark.core.key.WatermarkKey;
+import io.provmark.core.prf.ProvmarkPrf;
+import io.provmark.core.profile.Profile;
+import io.provmark.core.profile.RedGreenParams;
+import io.provmark.core.scheme.Contexts;
+import io.provmark.core.scheme.Embedder;
+import io.provmark.core.scheme.KeyedScheme;
+import io.provmark.core.scheme.NullModel;
+import io.provmark.core.scheme.Sampling;
+import io.provmark.core.scheme.Scorer;
+import io.provmark.core.stats.LogTails;
+
+/**
+ * Red-green (Kirchenbauer et al.) and, with context width 0, Unigram (Zhao et al.).
+ *
+ * <p>Token t is green under its context iff its PRF uniform is below gamma; embedding adds delta to
+ * green logits. Because u = (w + 0.5) / 2^32, "u &lt; gamma" is "w &lt; T" with
+ * T = ceil(gamma * 2^32 - 0.5), and the null green probability is exactly T / 2^32 (the null model
+ * uses that, not gamma). Self-hash seeds each candidate with the min of H over the context and the
+ * candidate; two per-key tables (H(x) and the word a token gets when it is its own min) make a
+ * self-hash step cost the same as left-hash.
+ */
+public final class RedGreenScheme extends KeyedScheme implements Embedder, Scorer {
+    private final RedGreenParams params;
+    private final long threshold;
+    private final double greenProbability;
+    private final float delta;
+    private final boolean selfHash;
+    private volatile long[] selfHashTable;
+    private volatile int[] ownMinWords;
+
+    public RedGreenScheme(Profile profile, WatermarkKey key) {
+        super(profile, key);
+        this.params = (RedGreenParams) profile.params();
+        this.threshold = (long) Math.ceil(params.gamma() * 0x1.0p32 - 0.5);
+        this.greenProbability = threshold * 0x1.0p-32;
+        this.delta = (float) params.delta();
+        this.selfHash = params.seeding() == RedGreenParams.Seeding.SELF_HASH;
+    }
+
+    /** The exact null probability of green: T / 2^32, within 2^-32 of gamma. */
+    public double greenProbability() {
+        return greenProbability;
+    }
+
+    public boolean isGreen(int word) {
+        return (word & 0xFFFFFFFFL) < threshold;
+    }
+
+    @Override
+    public Embedder embedder() {
+        return this;
+    }
+
+    @Override
+    public Scorer scorer() {
+        return this;
+    }
+
+    @Override
+    public NullModel nullModel() {
+        return new NullModel() {
+            @Override
+            public String statisticName() {
+                return "green_fraction";
+            }
+
+            @Override
+            public double statistic(long n, double sum) {
+                return n == 0 ? 0.0 : sum / n;
+            }
+
+            @Override
+            public double logPValue(long n, double sum) {
+                return LogTails.binomialLogSurvival(n, Math.round(sum), greenProbability);
+            }
+
+            @Override
+            public double mean() {
+                return greenProbability;
+            }
+
+            @Override
+            public double variance() {
+                return greenProbability * (1 - greenProbability);
+            }
+        };
+    }
+
+    @Override
+    public int vocabSize() {
+        return vocab;
+    }
+
+    @Override
+    public int contextWidth() {
+        return h;
+    }
+
+    // ---- self-hash tables ----
+
+    private long[] selfHashTable() {
+        long[] t = selfHashTable;
+        if (t == null) {
+            synchronized (this) {
+                t = selfHashTable;
+                if (t == null) {
+                    t = prf.selfHashTable(vocab);
+                    selfHashTable = t;
+                }
+            }
+        }
+        return t;
+    }
+
+    /** Word of token t when t is the min of its own window: seed from H(t) alone. */
+    private int[] ownMinWords() {
+        int[] w = ownMinWords;
+        if (w == null) {
+            synchronized (this) {
+                w = ownMinWords;
+                if (w == null) {
+                    long[] hs = selfHashTable();
+                    w = new int[vocab];
+                    byte[] seed = new byte[16];
+                    for (int t = 0; t < vocab; t++) {
+                        prf.selfHashSeed(hs[t], seed);
+                        w[t] = prf.word(seed, t);
+                    }
+                    ownMinWords = w;
+                }
+            }
+        }
+        return w;
+    }
+
+    /** Unsigned min of H over the context tokens ids[from, to); all ones when empty. */
+    private long contextMin(long[] hs, int[] ids, int from, int to) {
+        long m = -1L;
+        for (int i = from; i < to; i++) {
+            long v = hs[ids[i]];
+            if (Long.compareUnsigned(v, m) < 0) {
+                m = v;
+            }
+        }
+        return m;
+    }
+
+    /** Fills {@code out[0..vocab)} with every token's word under context ids[..len). */
+    private void fullWords(int[] ids, int len, Scratch s) {
+        int from = Math.max(0, len - h);
+        if (!selfHash) {
+            prf.leftHashSeed(ids, from, len, s.seed);
+            prf.words(s.seed, vocab, s.words);
+            return;
+        }
+        long[] hs = selfHashTable();
+        int[] own = ownMinWords();
+        long m = contextMin(hs, ids, from, len);
+        prf.selfHashSeed(m, s.seed);
+        prf.words(s.seed, vocab, s.words);
+        int[] out = s.words;
+        for (int t = 0; t < vocab; t++) {
+            if (Long.compareUnsigned(hs[t], m) < 0) {
+                out[t] = own[t];
+            }
+        }
+    }
+
+    private void candidateWords(int[] ids, int len, int[] cand, int n, int[] out, Scratch s) {
+        int from = Math.max(0, len - h);
+        if (!selfHash) {
+            prf.leftHashSeed(ids, from, len, s.seed);
+            prf.words(s.seed, cand, n, out);
+            return;
+        }
+        long[] hs = selfHashTable();
+        int[] own = ownMinWords();
+        long m = contextMin(hs, ids, from, len);
+        prf.selfHashSeed(m, s.seed);
+        prf.words(s.seed, cand, n, out);
+        for (int i = 0; i < n; i++) {
+            if (Long.compareUnsigned(hs[cand[i]], m) < 0) {
+                out[i] = own[cand[i]];
+            }
+        }
+    }
+
+    // ---- embedding ----
+
+    @Override
+    public void biasLogits(int[] ids, int len, float[] logits) {
+        checkStep(ids, len, logits);
+        Scratch s = scratch();
+        fullWords(ids, len, s);
+        int[] w = s.words;
+        long tr = threshold;
+        float d = delta;
+        for (int t = 0; t < vocab; t++) {
+            if ((w[t] & 0xFFFFFFFFL) < tr) {
+                logits[t] += d;
+            }
+        }
+    }
+
+    @Override
+    public int step(int[] ids, int len, float[] logits, double r) {
+        checkStep(ids, len, logits);
+        Sampling.checkUniform(r);
+        Scratch s = scratch();
+        float[] biased = s.logits;
+        System.arraycopy(logits, 0, biased, 0, vocab);
+        biasLogits(ids, len, biased);
+        return Sampling.sampleSoftmax(biased, vocab, r);
+    }
+
+    @Override
+    public int step(int[] ids, int len, int[] candidates, float[] logits, int n, double r) {
+        checkCandidates(ids, len, candidates, logits, n);
+        Sampling.checkUniform(r);
+        Scratch s = scratch();
+        int[] w = s.candWords(n);
+        candidateWords(ids, len, candidates, n, w, s);
+        float[] biased = n <= s.logits.length ? s.logits : new float[n];
+        for (int i = 0; i < n; i++) {
+            biased[i] = isGreen(w[i]) ? logits[i] + delta : logits[i];
+        }
+        return candidates[Sampling.sampleSoftmax(biased, n, r)];
+    }
+
+    // ---- scoring ----
+
+    /** The PRF word of seq[i] under its context seq[max(ctxFrom, i-h)..i). */
+    public int wordAt(int[] seq, int ctxFrom, int i) {
+        checkToken(seq, i);
+        int from = Math.max(ctxFrom, i - h);
+        int t = seq[i];
+        Scratch s = scratch();
+        if (!selfHash) {
+            prf.leftHashSeed(seq, from, i, s.seed);
+            return prf.word(s.seed, t);
+        }
+        long[] hs = selfHashTable();
+        long m = contextMin(hs, seq, from, i);
+        if (Long.compareUnsigned(hs[t], m) < 0) {
+            return ownMinWords()[t];
+        }
+        prf.selfHashSeed(m, s.seed);
+        return prf.word(s.seed, t);
+    }
+
+    @Override
+    public double value(int[] seq, int ctxFrom, int i) {
+        return isGreen(wordAt(seq, ctxFrom, i)) ? 1.0 : 0.0;
+    }
+
+    @Override
+    public long prfInputKey(int[] seq, int ctxFrom, int i) {
+        int from = Math.max(ctxFrom, i - h);
+        if (!selfHash) {
+            return Contexts.withToken(Contexts.identity(seq, from, i), seq[i]);
+        }
+        // self-hash: the PRF input is (min-hash value, token); two windows sharing their min collide
+        checkToken(seq, i);
+        long[] hs = selfHashTable();
+        long m = contextMin(hs, seq, from, i);
+        long sMin = Long.compareUnsigned(hs[seq[i]], m) < 0 ? hs[seq[i]] : m;
+        return Contexts.withToken(Contexts.mix(sMin ^ 0x5E1FL), seq[i]);
+    }
+
+    @Override
+    public long contextKey(int[] seq, int ctxFrom, int i) {
+        return Contexts.identity(seq, Math.max(ctxFrom, i - h), i);
+    }
+
+    @Override
+    public String toString() {
+        return "RedGreenScheme[" + ProvmarkPrf.ID + ", key=" + keyId() + ", gamma=" + params.gamma() + ", delta="
+                + params.delta() + ", h=" + h + ", " + params.seeding().wire() + "]";
+    }
+}
