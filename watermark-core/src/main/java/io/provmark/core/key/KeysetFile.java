@@ -133,6 +133,12 @@ public final class KeysetFile {
         } catch (IllegalArgumentException | IOException e) {
             throw new KeysetFileException("keyset file " + file + " is corrupted (bad base64 or header)");
         }
+        // "public" is the readable copy tools show without the passphrase: it must be the authenticated header
+        JsonNode shown = root.get("public");
+        if (shown != null && !shown.equals(header)) {
+            throw new KeysetFileException("keyset file " + file
+                    + " is corrupted (its public part does not match the authenticated header)");
+        }
         if (!FORMAT.equals(header.path("format").asText())) {
             throw new KeysetFileException("keyset file " + file + " has format '"
                     + header.path("format").asText() + "', expected " + FORMAT);
@@ -142,7 +148,9 @@ public final class KeysetFile {
         int r = kdf.path("r").asInt(-1);
         int p = kdf.path("p").asInt(-1);
         if (!"scrypt".equals(kdf.path("name").asText()) || n < (1 << 14) || n > (1 << 22)
-                || Integer.bitCount(n) != 1 || r < 1 || r > 32 || p < 1 || p > 16) {
+                || Integer.bitCount(n) != 1 || r < 1 || r > 32 || p < 1 || p > 16
+                // the header is read before it is authenticated: cap scrypt's memory (128 N r) at 1 GiB
+                || 128L * n * r > (1L << 30)) {
             throw new KeysetFileException("keyset file " + file + " has unsupported KDF parameters");
         }
         byte[] salt;

@@ -18,9 +18,12 @@ import java.util.Set;
  * Jackson stays internal: the public API is strings and records.
  */
 public final class ProfileJson {
+    // duplicate keys and trailing content are rejected: another parser could read them differently
     private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(16).maxStringLength(1 << 16).build())
-            .build());
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build())
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private static final Set<String> TOP = Set.of("format", "scheme", "params", "prf", "context_width", "tokenizer",
             "vocab_size", "key_id", "dedup", "score_partial_context", "eos_token_id");
 

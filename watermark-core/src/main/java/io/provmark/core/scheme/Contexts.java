@@ -48,10 +48,4 @@ public final class Contexts {
         }
         return false;
     }
-
-    public static void checkContext(int[] ids, int len, int vocab) {
-        if (len < 0 || len > ids.length) {
-            throw new IllegalArgumentException("context length " + len + " outside 0.." + ids.length);
-        }
-    }
 }
