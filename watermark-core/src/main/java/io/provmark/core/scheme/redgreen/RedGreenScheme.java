@@ -140,7 +140,12 @@ public final class RedGreenScheme extends KeyedScheme implements Embedder, Score
     private long contextMin(long[] hs, int[] ids, int from, int to) {
         long m = -1L;
         for (int i = from; i < to; i++) {
-            long v = hs[ids[i]];
+            int id = ids[i];
+            if (id < 0 || id >= hs.length) {
+                throw new IllegalArgumentException("context token id " + id + " at position " + i
+                        + " is outside the vocabulary 0.." + (hs.length - 1));
+            }
+            long v = hs[id];
             if (Long.compareUnsigned(v, m) < 0) {
                 m = v;
             }
