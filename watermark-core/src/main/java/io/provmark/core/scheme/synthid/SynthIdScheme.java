@@ -53,7 +53,7 @@ public final class SynthIdScheme extends KeyedScheme implements Embedder, Scorer
     }
 
     /** Largest support n * sum(weights) for which the weighted tail is convolved exactly. */
-    static final long EXACT_SUPPORT_LIMIT = 20_000_000L;
+    static final long EXACT_SUPPORT_LIMIT = LogTails.MAX_WEIGHTED_SUPPORT;
 
     @Override
     public NullModel nullModel() {
