@@ -4,6 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.provmark.core.compat.CompatDetector;
+import io.provmark.core.compat.CompatProfiles;
+import io.provmark.core.compat.CompatResult;
 import io.provmark.core.detect.Detector;
 import io.provmark.core.detect.Evidence;
 import io.provmark.core.detect.MultiKeyEvidence;
@@ -12,6 +15,7 @@ import io.provmark.core.detect.WindowedEvidence;
 import io.provmark.core.key.Keyset;
 import io.provmark.core.key.WatermarkKey;
 import io.provmark.core.profile.Profile;
+import io.provmark.core.profile.ProfileException;
 import io.provmark.core.scheme.Schemes;
 import java.math.BigInteger;
 import java.nio.file.Path;
@@ -66,9 +70,10 @@ final class DetectCommand implements Callable<Integer> {
     @Option(names = "--profile", required = true, paramLabel = "FILE", description = "The watermark profile (JSON).")
     Path profileFile;
 
-    @Option(names = "--keyset", required = true, paramLabel = "FILE",
+    @Option(names = "--keyset", paramLabel = "FILE",
             description = "The keyset holding the profile's key (passphrase from PROVMARK_KEYSET_PASSPHRASE or"
-                    + " the terminal).")
+                    + " the terminal). Required for provmark profiles; compat profiles (vllm, hf-kgw,"
+                    + " lm-watermarking-kgw, hf-synthid, deepmind-synthid, three-bricks) carry upstream's key.")
     Path keysetFile;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
@@ -141,6 +146,13 @@ final class DetectCommand implements Callable<Integer> {
         if (!(alpha > 0 && alpha < 1)) {
             throw CliException.usage("--alpha must be in (0, 1), got " + alpha);
         }
+        String profileJson = Io.readUtf8(ctx, profileFile, "profile");
+        if (CompatProfiles.isCompat(profileJson)) {
+            return runCompat(profileJson);
+        }
+        if (keysetFile == null) {
+            throw CliException.usage("--keyset is required for provmark profiles (profile " + profileFile + ")");
+        }
         Profile profile = Profiles.read(ctx, profileFile);
         List<TokenInput> inputs = readInputs(profile);
         Keyset keyset = Io.openKeyset(ctx, keysetFile);
@@ -189,6 +201,100 @@ final class DetectCommand implements Callable<Integer> {
             printTable(results);
         }
         return ExitCodes.OK;
+    }
+
+    // ---- compat profiles (other stacks' watermarks) -------------------------------------------
+
+    private int runCompat(String profileJson) {
+        if (window != null || allKeys) {
+            throw CliException.usage("--window and --all-keys are not available for compat profiles");
+        }
+        if (source.tokenIds == null) {
+            throw CliException.badInput("compat profile " + profileFile + " verifies token ids; use --token-ids"
+                    + " (tokenize with the upstream model's own tokenizer)");
+        }
+        CompatDetector compat;
+        try {
+            compat = CompatProfiles.read(profileJson);
+        } catch (ProfileException e) {
+            throw CliException.badInput("profile " + profileFile + ": " + e.getMessage());
+        }
+        String content = Io.readUtf8(ctx, source.tokenIds, "token file");
+        List<TokenInput> inputs = TokenInput.parseJsonl(content, source.tokenIds, compat.vocabSize());
+        List<String> lines = new ArrayList<>();
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"ID", "SCHEME", "UPSTREAM", "SCORED", "P-VALUE", "LOG10 P", "EXACT"});
+        try {
+            for (TokenInput in : inputs) {
+                CompatResult r = compat.detect(in.tokens, in.prompt, perToken);
+                Evidence e = r.evidence();
+                ObjectNode o = JSON.createObjectNode();
+                putId(o, in.id);
+                o.put("scheme", compat.upstream());
+                o.set("upstream", JSON.valueToTree(finite(r.upstream())));
+                ObjectNode ev = o.putObject("evidence");
+                ev.put("num_tokens", e.numTokens());
+                ev.put("num_scored", e.numScored());
+                ev.put("statistic_name", e.statisticName());
+                num(ev, "statistic", e.statistic());
+                num(ev, "p_value", e.pValue());
+                num(ev, "log10_p_value", e.log10PValue());
+                num(ev, "z", e.z());
+                ev.put("exact", e.exact());
+                ev.put("dedup", e.dedup());
+                ArrayNode notes = o.putArray("notes");
+                compat.notes().forEach(notes::add);
+                if (perToken) {
+                    o.set("positions", JSON.valueToTree(finite(r.perToken())));
+                }
+                lines.add(JSON.writeValueAsString(o));
+                rows.add(new String[] {String.valueOf(in.id), compat.upstream(), String.valueOf(r.upstream()),
+                    Integer.toString(e.numScored()), fmtP(e.pValue(), e.log10PValue()), fmtLog(e.log10PValue()),
+                    Boolean.toString(e.exact())});
+            }
+        } catch (JsonProcessingException ex) {
+            throw new IllegalStateException("cannot write JSON output", ex);
+        }
+        if (format.equals("json")) {
+            lines.forEach(ctx.out::println);
+        } else {
+            Table.print(ctx.out, rows, new boolean[] {false, false, false, true, true, true, false});
+            for (String n : compat.notes()) {
+                ctx.out.println("note: " + n);
+            }
+        }
+        return ExitCodes.OK;
+    }
+
+    /** JSON has no NaN or infinity: replaces them with null, recursively. */
+    private static Object finite(Object v) {
+        if (v instanceof Double d && !Double.isFinite(d)) {
+            return null;
+        }
+        if (v instanceof Float f && !Float.isFinite(f)) {
+            return null;
+        }
+        if (v instanceof java.util.Map<?, ?> m) {
+            java.util.Map<Object, Object> out = new java.util.LinkedHashMap<>();
+            m.forEach((k, x) -> out.put(k, finite(x)));
+            return out;
+        }
+        if (v instanceof List<?> l) {
+            List<Object> out = new ArrayList<>();
+            l.forEach(x -> out.add(finite(x)));
+            return out;
+        }
+        return v;
+    }
+
+    private static void putId(ObjectNode o, Object id) {
+        if (id instanceof String) {
+            o.put("id", (String) id);
+        } else if (id instanceof Long) {
+            o.put("id", (Long) id);
+        } else {
+            o.put("id", (BigInteger) id);
+        }
     }
 
     private List<TokenInput> readInputs(Profile profile) {

@@ -16,4 +16,9 @@ public interface CompatDetector {
      * does. Throws IllegalArgumentException naming the position for ids outside the vocabulary.
      */
     CompatResult detect(int[] tokens, int[] promptTokens, boolean perToken);
+
+    /** Known upstream bugs or deviations that affect how this profile's results should be read. */
+    default java.util.List<String> notes() {
+        return java.util.List.of();
+    }
 }
