@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "provmark",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        subcommands = {KeysCommand.class, ProfileCommand.class, DetectCommand.class, DemoCommand.class},
+        subcommands = {KeysCommand.class, ProfileCommand.class, DetectCommand.class, DemoCommand.class, ServeCommand.class, ReportCommand.class},
         header = "Keyed statistical watermarks for LLM outputs.",
         description = {
             "Manage secret watermark keys, write the public profile a model is watermarked "
@@ -70,7 +70,7 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "missing command: one of keys, profile, detect, demo");
+        throw new ParameterException(spec.commandLine(), "missing command: one of keys, profile, detect, demo, serve, report");
     }
 
     public static void main(String[] args) {

@@ -35,7 +35,7 @@ class HelpTest {
     @Test
     void everyCommandHasDocumentedOptionsAndExamples() {
         List<CommandLine> all = allCommands();
-        assertEquals(11, all.size(), "provmark, keys (4), profile (2), detect, demo");
+        assertEquals(14, all.size(), "provmark, keys (4), profile (2), detect, demo, serve, report (1)");
         for (CommandLine cl : all) {
             String name = cl.getCommandSpec().qualifiedName();
             for (OptionSpec o : cl.getCommandSpec().options()) {

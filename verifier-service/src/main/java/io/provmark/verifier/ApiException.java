@@ -1,0 +1,11 @@
+package io.provmark.verifier;
+
+/** An HTTP error with a client-facing message; rendered as {@code {"error": "..."}}. */
+final class ApiException extends RuntimeException {
+    final int status;
+
+    ApiException(int status, String message) {
+        super(message);
+        this.status = status;
+    }
+}

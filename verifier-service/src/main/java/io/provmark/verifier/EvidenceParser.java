@@ -1,0 +1,131 @@
+package io.provmark.verifier;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * Evidence formats: token-id JSONL as {@code provmark detect --token-ids} reads it (one object per
+ * line: {@code tokens}, optional {@code id} and {@code prompt_tokens}) or UTF-8 text. Checked in
+ * full at intake so that a stored piece of evidence always parses.
+ */
+final class EvidenceParser {
+    static final String TOKEN_IDS = "token-ids";
+    static final String TEXT = "text";
+
+    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(8).build())
+            .build())
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    /** One record: an id, its tokens and the prompt tokens (context only). */
+    record Item(String id, int[] tokens, int[] prompt) {
+    }
+
+    private EvidenceParser() {
+    }
+
+    static String decodeUtf8(byte[] data, String what) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(data)).toString();
+        } catch (CharacterCodingException e) {
+            throw new ApiException(400, what + " is not valid UTF-8: " + e.getMessage());
+        }
+    }
+
+    /** Parses and checks evidence; returns its records. Throws ApiException(400) naming the problem. */
+    static List<Item> parse(String kind, byte[] data) {
+        if (TEXT.equals(kind)) {
+            String text = decodeUtf8(data, "text evidence");
+            if (text.isBlank()) {
+                throw new ApiException(400, "text evidence is empty");
+            }
+            return List.of(new Item("text", null, null));
+        }
+        if (!TOKEN_IDS.equals(kind)) {
+            throw new ApiException(400, "unknown evidence kind \"" + kind + "\" (allowed: token-ids, text)");
+        }
+        String content = decodeUtf8(data, "token-ids evidence");
+        List<Item> out = new ArrayList<>();
+        String[] lines = content.split("\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            String line = lines[i].endsWith("\r") ? lines[i].substring(0, lines[i].length() - 1) : lines[i];
+            if (!line.isBlank()) {
+                out.add(parseLine(line, i + 1));
+            }
+        }
+        if (out.isEmpty()) {
+            throw new ApiException(400, "token-ids evidence has no records (expected one JSON object per line)");
+        }
+        return out;
+    }
+
+    private static Item parseLine(String line, int lineNo) {
+        String where = "line " + lineNo;
+        JsonNode node;
+        try {
+            node = JSON.readTree(line);
+        } catch (JsonProcessingException e) {
+            String msg = e.getOriginalMessage();
+            if (msg != null && msg.contains("nesting depth")) {
+                throw new ApiException(400, where + ": JSON nested too deeply (at most 8 levels)");
+            }
+            throw new ApiException(400, where + ": malformed JSON: " + msg);
+        }
+        if (node == null || !node.isObject()) {
+            throw new ApiException(400, where + ": expected a JSON object {\"id\": ..., \"tokens\": [...]}");
+        }
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!f.equals("id") && !f.equals("tokens") && !f.equals("prompt_tokens")) {
+                throw new ApiException(400, where + ": unknown field \"" + f + "\" (allowed: id, tokens, prompt_tokens)");
+            }
+        }
+        String id;
+        JsonNode idNode = node.get("id");
+        if (idNode == null) {
+            id = Integer.toString(lineNo);
+        } else if (idNode.isTextual() || idNode.isIntegralNumber()) {
+            id = idNode.asText();
+        } else {
+            throw new ApiException(400, where + ": \"id\" must be a string or an integer");
+        }
+        int[] tokens = ints(node.get("tokens"), where, "tokens", true);
+        int[] prompt = node.has("prompt_tokens") ? ints(node.get("prompt_tokens"), where, "prompt_tokens", false) : new int[0];
+        return new Item(id, tokens, prompt);
+    }
+
+    private static int[] ints(JsonNode arr, String where, String field, boolean required) {
+        if (arr == null) {
+            throw new ApiException(400, where + ": missing \"" + field + "\"");
+        }
+        if (!arr.isArray()) {
+            throw new ApiException(400, where + ": \"" + field + "\" must be an array of token ids");
+        }
+        if (required && arr.isEmpty()) {
+            throw new ApiException(400, where + ": \"" + field + "\" is empty");
+        }
+        int[] out = new int[arr.size()];
+        for (int i = 0; i < out.length; i++) {
+            JsonNode t = arr.get(i);
+            if (!t.isIntegralNumber() || !t.canConvertToInt() || t.intValue() < 0) {
+                throw new ApiException(400, where + ": \"" + field + "\"[" + i + "] is not a non-negative token id: " + t);
+            }
+            out[i] = t.intValue();
+        }
+        return out;
+    }
+}

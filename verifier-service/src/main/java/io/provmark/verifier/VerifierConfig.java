@@ -1,0 +1,30 @@
+package io.provmark.verifier;
+
+import java.nio.file.Path;
+
+/** Settings of one server instance. Only {@code dataDir} is required. */
+public final class VerifierConfig {
+    public Path dataDir;
+    /** 0 picks a free port. */
+    public int port = 8470;
+    /** Null: SQLite file {@code <dataDir>/verifier.db}. */
+    public String jdbcUrl;
+    public String dbUser;
+    public String dbPassword;
+    /** Null: {@code <dataDir>/keyset.pmk}, generated at first start. */
+    public Path keyset;
+    /** The keyset passphrase (PROVMARK_KEYSET_PASSPHRASE for {@code provmark serve}). */
+    public char[] passphrase;
+    public long maxUploadBytes = 16L * 1024 * 1024;
+    public int workers = 2;
+    /** A running job whose worker has not renewed its lease for this long counts as lost. */
+    public long leaseMillis = 30_000;
+    /** After this many lost attempts a job fails instead of being re-queued. */
+    public int maxAttempts = 3;
+    /** Detection jobs one API token may start per minute (token bucket); scores leak watermark information. */
+    public int jobsPerMinute = 60;
+
+    public VerifierConfig(Path dataDir) {
+        this.dataDir = dataDir;
+    }
+}
