@@ -74,6 +74,9 @@ public final class Detector {
         DedupRule rule = profile.dedup();
         int h = scorer.contextWidth();
         LongSet seen = new LongSet(tokens.length + 16);
+        // the context rule also drops repeated PRF inputs: under self-hash two different contexts
+        // can share one PRF input (same min-hash), so a new context is not always a new input
+        LongSet seenInputs = rule == DedupRule.CONTEXT ? new LongSet(tokens.length + 16) : null;
         LongSet promptKeys = new LongSet(p + 16);
         if (excludePrompt && rule != DedupRule.NONE) {
             for (int i = 0; i < p; i++) {
@@ -103,7 +106,8 @@ public final class Detector {
                 long id = identity(rule, seq, i);
                 if (promptKeys.contains(id)) {
                     status = PositionDetail.Status.IN_PROMPT;
-                } else if (!seen.add(id)) {
+                } else if (!seen.add(id)
+                        || (seenInputs != null && !seenInputs.add(scorer.prfInputKey(seq, 0, i)))) {
                     status = PositionDetail.Status.DUPLICATE;
                 } else {
                     status = PositionDetail.Status.SCORED;
