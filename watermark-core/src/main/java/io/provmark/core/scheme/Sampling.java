@@ -14,6 +14,8 @@ public final class Sampling {
         }
     }
 
+    private static final ThreadLocal<double[]> EXPS = ThreadLocal.withInitial(() -> new double[0]);
+
     /** Samples index i in [0, n) with probability softmax(logits)[i] by inversion at r. */
     public static int sampleSoftmax(float[] logits, int n, double r) {
         checkUniform(r);
@@ -26,20 +28,26 @@ public final class Sampling {
         if (max == Double.NEGATIVE_INFINITY || Double.isNaN(max)) {
             throw new IllegalArgumentException("logits have no finite maximum");
         }
+        // one exp per token: keep them for the inversion pass
+        double[] e = EXPS.get();
+        if (e.length < n) {
+            e = new double[n];
+            EXPS.set(e);
+        }
         double total = 0.0;
         for (int i = 0; i < n; i++) {
             double d = logits[i] - max;
-            if (d > -NEGLIGIBLE) {
-                total += Math.exp(d);
-            }
+            double x = d > -NEGLIGIBLE ? Math.exp(d) : 0.0;
+            e[i] = x;
+            total += x;
         }
         double target = r * total;
         double acc = 0.0;
         int last = -1;
         for (int i = 0; i < n; i++) {
-            double d = logits[i] - max;
-            if (d > -NEGLIGIBLE) {
-                acc += Math.exp(d);
+            double x = e[i];
+            if (x > 0.0) {
+                acc += x;
                 last = i;
                 if (acc > target) {
                     return i;
