@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "provmark",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        subcommands = {KeysCommand.class, ProfileCommand.class, DetectCommand.class, DemoCommand.class, ServeCommand.class, ReportCommand.class},
+        subcommands = {KeysCommand.class, ProfileCommand.class, DetectCommand.class, DemoCommand.class, ServeCommand.class, ReportCommand.class, AttributeCommand.class},
         header = "Keyed statistical watermarks for LLM outputs.",
         description = {
             "Manage secret watermark keys, write the public profile a model is watermarked "

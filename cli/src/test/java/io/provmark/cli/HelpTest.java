@@ -35,7 +35,7 @@ class HelpTest {
     @Test
     void everyCommandHasDocumentedOptionsAndExamples() {
         List<CommandLine> all = allCommands();
-        assertEquals(14, all.size(), "provmark, keys (4), profile (2), detect, demo, serve, report (1)");
+        assertEquals(15, all.size(), "provmark, keys (4), profile (2), detect, demo, serve, report (1), attribute");
         for (CommandLine cl : all) {
             String name = cl.getCommandSpec().qualifiedName();
             for (OptionSpec o : cl.getCommandSpec().options()) {

@@ -61,6 +61,47 @@ public final class Detector {
 
     /** Applies the scored mask and computes the values of the scored positions. */
     public Tape tape(int[] tokens, int[] prompt, boolean withDetails) {
+        return tape(tokens, prompt, withDetails, null);
+    }
+
+    /**
+     * Dedup state shared by many texts scored as one stream (corpus-level attribution): identities
+     * already scored in earlier texts, identities excluded outright (e.g. every prompt of a corpus)
+     * and an optional filter on context keys. None of these looks at a PRF output, so the scored
+     * values stay i.i.d. under the null.
+     */
+    public static final class SharedDedup {
+        final LongSet seen = new LongSet(4096);
+        final LongSet seenInputs = new LongSet(4096);
+        final LongSet excluded = new LongSet(1024);
+        final java.util.function.LongPredicate contextFilter;
+
+        /** @param contextFilter keeps a position when true for its context key; null keeps all */
+        public SharedDedup(java.util.function.LongPredicate contextFilter) {
+            this.contextFilter = contextFilter;
+        }
+
+        /** Never scores a position with this dedup identity (see {@link Detector#identity}). */
+        public void exclude(long identity) {
+            excluded.add(identity);
+        }
+
+        public boolean hasFilter() {
+            return contextFilter != null;
+        }
+
+        public int excludedCount() {
+            return excluded.size();
+        }
+    }
+
+    /** The dedup identity of position i of seq under the profile's rule (context or PRF input). */
+    public long identity(int[] seq, int i) {
+        return identity(profile.dedup(), seq, i);
+    }
+
+    /** As {@link #tape(int[], int[], boolean)}, continuing the shared dedup state when not null. */
+    public Tape tape(int[] tokens, int[] prompt, boolean withDetails, SharedDedup shared) {
         Objects.requireNonNull(tokens, "tokens");
         int[] pr = prompt == null ? new int[0] : prompt;
         int vocab = profile.vocabSize();
@@ -73,10 +114,11 @@ public final class Detector {
 
         DedupRule rule = profile.dedup();
         int h = scorer.contextWidth();
-        LongSet seen = new LongSet(tokens.length + 16);
+        LongSet seen = shared != null ? shared.seen : new LongSet(tokens.length + 16);
         // the context rule also drops repeated PRF inputs: under self-hash two different contexts
         // can share one PRF input (same min-hash), so a new context is not always a new input
-        LongSet seenInputs = rule == DedupRule.CONTEXT ? new LongSet(tokens.length + 16) : null;
+        LongSet seenInputs = rule != DedupRule.CONTEXT ? null
+                : shared != null ? shared.seenInputs : new LongSet(tokens.length + 16);
         LongSet promptKeys = new LongSet(p + 16);
         if (excludePrompt && rule != DedupRule.NONE) {
             for (int i = 0; i < p; i++) {
@@ -100,11 +142,14 @@ public final class Detector {
                 ended = true;
             } else if (i < h && !profile.scorePartialContext()) {
                 status = PositionDetail.Status.PARTIAL_CONTEXT;
+            } else if (shared != null && shared.contextFilter != null
+                    && !shared.contextFilter.test(scorer.contextKey(seq, 0, i))) {
+                status = PositionDetail.Status.FILTERED;
             } else if (rule == DedupRule.NONE) {
                 status = PositionDetail.Status.SCORED;
             } else {
                 long id = identity(rule, seq, i);
-                if (promptKeys.contains(id)) {
+                if (promptKeys.contains(id) || (shared != null && shared.excluded.contains(id))) {
                     status = PositionDetail.Status.IN_PROMPT;
                 } else if (!seen.add(id)
                         || (seenInputs != null && !seenInputs.add(scorer.prfInputKey(seq, 0, i)))) {

@@ -15,7 +15,9 @@ public record PositionDetail(int index, int token, Status status, double value) 
         IN_PROMPT("in-prompt"),
         PARTIAL_CONTEXT("partial-context"),
         EOS("eos"),
-        AFTER_EOS("after-eos");
+        AFTER_EOS("after-eos"),
+        /** Context rejected by a corpus-level context filter ({@link Detector.SharedDedup}). */
+        FILTERED("filtered");
 
         private final String wire;
 
