@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "provmark",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        subcommands = {KeysCommand.class, ProfileCommand.class, DetectCommand.class, DemoCommand.class, ServeCommand.class, ReportCommand.class, AttributeCommand.class},
+        subcommands = {KeysCommand.class, ProfileCommand.class, DetectCommand.class, DemoCommand.class, ServeCommand.class, ReportCommand.class, AttributeCommand.class,
+            CalibrateCommand.class, GenerateCommand.class},
         header = "Keyed statistical watermarks for LLM outputs.",
         description = {
             "Manage secret watermark keys, write the public profile a model is watermarked "
