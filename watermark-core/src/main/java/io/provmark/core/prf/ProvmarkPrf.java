@@ -95,10 +95,15 @@ public final class ProvmarkPrf {
     private static final class Workspace {
         final Cipher ctx;
         final Cipher tok;
+        /** The same key in CTR mode: the JDK's counter-mode intrinsic makes a full-vocabulary pass ~3x faster than ECB. */
+        final Cipher tokCtr;
+        final SecretKeySpec tokKey;
         final byte[] block = new byte[16];
         final byte[] out = new byte[16];
+        final byte[] iv = new byte[16];
         byte[] in = new byte[0];
         byte[] ks = new byte[0];
+        byte[] zeros = new byte[0];
 
         Workspace(SecretKeySpec ctxKey, SecretKeySpec tokKey) {
             try {
@@ -106,6 +111,8 @@ public final class ProvmarkPrf {
                 ctx.init(Cipher.ENCRYPT_MODE, ctxKey);
                 tok = Cipher.getInstance("AES/ECB/NoPadding");
                 tok.init(Cipher.ENCRYPT_MODE, tokKey);
+                tokCtr = Cipher.getInstance("AES/CTR/NoPadding");
+                this.tokKey = tokKey;
             } catch (GeneralSecurityException e) {
                 throw new IllegalStateException("AES-256 unavailable", e);
             }
@@ -116,6 +123,14 @@ public final class ProvmarkPrf {
                 in = new byte[bytes];
                 ks = new byte[bytes];
             }
+        }
+
+        /** An all-zero buffer: CTR-encrypting zeros yields the keystream itself. Never written. */
+        byte[] zeros(int bytes) {
+            if (zeros.length < bytes) {
+                zeros = new byte[bytes];
+            }
+            return zeros;
         }
     }
 
@@ -206,20 +221,19 @@ public final class ProvmarkPrf {
 
     /** Words of tokens {@code 0..vocab-1} under {@code seed} into {@code out[0..vocab)}: one CTR pass. */
     public void words(byte[] seed, int vocab, int[] out) {
-        int blocks = (vocab + 3) >>> 2;
+        int bytes = ((vocab + 3) >>> 2) * 16;
         Workspace w = workspace.get();
-        w.ensure(blocks * 16);
-        byte[] in = w.in;
-        int s0 = (int) LE_INT.get(seed, 0);
-        int s1 = (int) LE_INT.get(seed, 4);
-        int s2 = (int) LE_INT.get(seed, 8);
-        for (int j = 0, o = 0; j < blocks; j++, o += 16) {
-            LE_INT.set(in, o, s0);
-            LE_INT.set(in, o + 4, s1);
-            LE_INT.set(in, o + 8, s2);
-            BE_INT.set(in, o + 12, j);
+        w.ensure(bytes);
+        // nonce = seed, 32-bit big-endian counter from 0; the JDK increments the whole block, but
+        // vocab <= 2^24 keeps the counter far from carrying into the nonce
+        System.arraycopy(seed, 0, w.iv, 0, SEED_BYTES);
+        java.util.Arrays.fill(w.iv, SEED_BYTES, 16, (byte) 0);
+        try {
+            w.tokCtr.init(Cipher.ENCRYPT_MODE, w.tokKey, new javax.crypto.spec.IvParameterSpec(w.iv));
+            w.tokCtr.doFinal(w.zeros(bytes), 0, bytes, w.ks, 0);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-256-CTR failed", e);
         }
-        aes(w.tok, in, blocks * 16, w.ks);
         byte[] ks = w.ks;
         for (int t = 0; t < vocab; t++) {
             out[t] = (int) LE_INT.get(ks, t * 4);
