@@ -37,7 +37,7 @@ public final class Sampling {
         double total = 0.0;
         for (int i = 0; i < n; i++) {
             double d = logits[i] - max;
-            double x = d > -NEGLIGIBLE ? Math.exp(d) : 0.0;
+            double x = d > -NEGLIGIBLE ? FastExp.exp(d) : 0.0;
             e[i] = x;
             total += x;
         }

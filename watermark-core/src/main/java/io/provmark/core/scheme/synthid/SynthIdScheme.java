@@ -6,6 +6,7 @@ import io.provmark.core.profile.Profile;
 import io.provmark.core.profile.SynthIdParams;
 import io.provmark.core.scheme.Contexts;
 import io.provmark.core.scheme.Embedder;
+import io.provmark.core.scheme.FastExp;
 import io.provmark.core.scheme.KeyedScheme;
 import io.provmark.core.scheme.NullModel;
 import io.provmark.core.scheme.Sampling;
@@ -132,18 +133,58 @@ public final class SynthIdScheme extends KeyedScheme implements Embedder, Scorer
         return Contexts.isRepeatedContext(ids, len, h, window);
     }
 
-    /** Layers are processed in chunks of this many bits: one pass over the vocabulary per chunk. */
-    private static final int CHUNK_BITS = 8;
+    /** Largest chunk of layers handled on pattern buckets (2^10 buckets of doubles per chunk). */
+    static final int MAX_CHUNK_BITS = 10;
 
     /**
-     * The tournament distribution: p[i] starts as softmax(logits) over i < n and layer l maps it to
-     * p[i] * (1 - E_l + g_l(i)) with E_l = sum_i p[i] g_l(i). Returns p normalised to sum 1.
-     *
-     * <p>Within a chunk of 8 layers a token's factor depends only on its 8 g-bits, so the chunk runs
-     * on 256 pattern buckets (mass per pattern) and then scales each token once: about m/8 + 1
-     * passes over the vocabulary instead of 2m. Same arithmetic up to reassociation.
+     * Chunk width b minimising the work ceil(m/b) * (2 b 2^b + n): one pass over the n tokens per
+     * chunk plus, per layer of the chunk, two passes over its 2^b pattern buckets. 10 at n = 128k
+     * (3 token passes for m = 30), 5 at n = 1,000.
      */
-    void tournament(float[] logits, int[] words, int n, double[] p) {
+    static int chunkBits(int depth, int n) {
+        int best = 1;
+        double bestCost = Double.POSITIVE_INFINITY;
+        for (int b = 1; b <= Math.min(MAX_CHUNK_BITS, depth); b++) {
+            double cost = ((depth + b - 1) / b) * (2.0 * b * (1 << b) + n);
+            if (cost < bestCost) {
+                bestCost = cost;
+                best = b;
+            }
+        }
+        return best;
+    }
+
+    /** Per-thread tournament tables, so a decoding step allocates nothing. */
+    private static final class Tables {
+        final double[] mass = new double[1 << MAX_CHUNK_BITS];
+        final double[][] factor = new double[32][];
+        int chunks;
+        int bits;
+        double total;
+
+        double[] factor(int c, int size) {
+            if (factor[c] == null || factor[c].length < size) {
+                factor[c] = new double[Math.max(size, 1 << MAX_CHUNK_BITS)];
+            }
+            return factor[c];
+        }
+    }
+
+    private final ThreadLocal<Tables> tables = ThreadLocal.withInitial(Tables::new);
+
+    /**
+     * The tournament distribution: p[i] starts as softmax(logits) over i &lt; n and layer l maps it to
+     * p[i] * (1 - E_l + g_l(i)) with E_l = sum_i p[i] g_l(i).
+     *
+     * <p>Within a chunk of b layers a token's factor depends only on its b g-bits, so each chunk runs
+     * on 2^b pattern buckets (mass per pattern) and then scales each token once: ceil(m/b) passes over
+     * the tokens instead of 2m. Same arithmetic up to reassociation. On return p[i] holds the
+     * unnormalised weights after every chunk but the last; the last chunk's factors stay in
+     * {@code t.factor[t.chunks - 1]} (chunk c uses bits c*b .. c*b+b-1 of the word), and
+     * {@code t.total} is the final total mass, so callers fuse the last scaling with sampling or
+     * with taking logs. Returns the maximum logit.
+     */
+    private double tournament(float[] logits, int[] words, int n, double[] p, Tables t) {
         double max = Double.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) {
             max = Math.max(max, logits[i]);
@@ -151,67 +192,102 @@ public final class SynthIdScheme extends KeyedScheme implements Embedder, Scorer
         if (max == Double.NEGATIVE_INFINITY || Double.isNaN(max)) {
             throw new IllegalArgumentException("logits have no finite maximum");
         }
-        double[] mass = new double[1 << CHUNK_BITS];
-        double[] factor = new double[1 << CHUNK_BITS];
-        int firstBits = Math.min(CHUNK_BITS, depth);
+        int b = chunkBits(depth, n);
+        int chunks = (depth + b - 1) / b;
+        t.bits = b;
+        t.chunks = chunks;
+        double[] mass = t.mass;
+        int firstBits = Math.min(b, depth);
         int firstMask = (1 << firstBits) - 1;
+        java.util.Arrays.fill(mass, 0, 1 << firstBits, 0.0);
         for (int i = 0; i < n; i++) {
             double d = logits[i] - max;
-            double e = d > -745 ? Math.exp(d) : 0.0;
+            double e = d > -745 ? FastExp.exp(d) : 0.0;
             p[i] = e;
             mass[words[i] & firstMask] += e;
         }
-        for (int lo = 0; lo < depth; lo += CHUNK_BITS) {
-            int bits = Math.min(CHUNK_BITS, depth - lo);
+        for (int c = 0; c < chunks; c++) {
+            int lo = c * b;
+            int bits = Math.min(b, depth - lo);
             int buckets = 1 << bits;
+            double[] factor = t.factor(c, buckets);
             double total = 0;
-            for (int b = 0; b < buckets; b++) {
-                total += mass[b];
-                factor[b] = 1.0;
+            for (int k = 0; k < buckets; k++) {
+                total += mass[k];
+                factor[k] = 1.0;
             }
             for (int j = 0; j < bits; j++) {
                 double e = 0;
-                for (int b = 0; b < buckets; b++) {
-                    if (((b >>> j) & 1) != 0) {
-                        e += mass[b];
+                for (int k = 0; k < buckets; k++) {
+                    if (((k >>> j) & 1) != 0) {
+                        e += mass[k];
                     }
                 }
                 e /= total;
                 double f0 = 1.0 - e;
                 double f1 = 2.0 - e;
-                for (int b = 0; b < buckets; b++) {
-                    double f = ((b >>> j) & 1) != 0 ? f1 : f0;
-                    mass[b] *= f;
-                    factor[b] *= f;
+                for (int k = 0; k < buckets; k++) {
+                    double f = ((k >>> j) & 1) != 0 ? f1 : f0;
+                    mass[k] *= f;
+                    factor[k] *= f;
                 }
             }
-            // scale tokens by their chunk factor and build the next chunk's pattern masses
+            if (c == chunks - 1) {
+                double sum = 0;
+                for (int k = 0; k < buckets; k++) {
+                    sum += mass[k];
+                }
+                t.total = sum;
+                break;
+            }
+            // scale tokens by this chunk's factor and build the next chunk's pattern masses
             int mask = buckets - 1;
-            int next = lo + CHUNK_BITS;
-            int nextBits = Math.min(CHUNK_BITS, depth - next);
-            java.util.Arrays.fill(mass, 0.0);
-            if (nextBits > 0) {
-                int nextMask = (1 << nextBits) - 1;
-                for (int i = 0; i < n; i++) {
-                    int w = words[i];
-                    double q = p[i] * factor[(w >>> lo) & mask];
-                    p[i] = q;
-                    mass[(w >>> next) & nextMask] += q;
-                }
-            } else {
-                for (int i = 0; i < n; i++) {
-                    p[i] *= factor[(words[i] >>> lo) & mask];
+            int next = lo + b;
+            int nextMask = (1 << Math.min(b, depth - next)) - 1;
+            java.util.Arrays.fill(mass, 0, nextMask + 1, 0.0);
+            for (int i = 0; i < n; i++) {
+                int w = words[i];
+                double q = p[i] * factor[(w >>> lo) & mask];
+                p[i] = q;
+                mass[(w >>> next) & nextMask] += q;
+            }
+        }
+        return max;
+    }
+
+    /** Samples from the tournament distribution by inversion at r (the last chunk's scaling fused in). */
+    private int sampleTournament(int[] words, int n, double[] p, Tables t, double r) {
+        int lo = (t.chunks - 1) * t.bits;
+        double[] factor = t.factor[t.chunks - 1];
+        int mask = (1 << Math.min(t.bits, depth - lo)) - 1;
+        double target = r * t.total;
+        double acc = 0.0;
+        int last = -1;
+        for (int i = 0; i < n; i++) {
+            double q = p[i] * factor[(words[i] >>> lo) & mask];
+            if (q > 0) {
+                acc += q;
+                last = i;
+                if (acc > target) {
+                    return i;
                 }
             }
         }
-        double total = 0;
+        return last; // r * total beyond the (differently rounded) running sum
+    }
+
+    /** The normalised tournament distribution, for tests: p[i] for i &lt; n, summing to 1. */
+    double[] tournamentDistribution(float[] logits, int[] words, int n) {
+        Tables t = tables.get();
+        double[] p = new double[n];
+        tournament(logits, words, n, p, t);
+        int lo = (t.chunks - 1) * t.bits;
+        double[] factor = t.factor[t.chunks - 1];
+        int mask = (1 << Math.min(t.bits, depth - lo)) - 1;
         for (int i = 0; i < n; i++) {
-            total += p[i];
+            p[i] = p[i] * factor[(words[i] >>> lo) & mask] / t.total;
         }
-        double inv = 1.0 / total;
-        for (int i = 0; i < n; i++) {
-            p[i] *= inv;
-        }
+        return p;
     }
 
     @Override
@@ -222,10 +298,11 @@ public final class SynthIdScheme extends KeyedScheme implements Embedder, Scorer
             return Sampling.sampleSoftmax(logits, vocab, r);
         }
         Scratch s = scratch();
+        Tables t = tables.get();
         leftSeed(ids, 0, len, s.seed);
         prf.words(s.seed, vocab, s.words);
-        tournament(logits, s.words, vocab, s.probs);
-        return Sampling.sampleWeights(s.probs, vocab, r);
+        tournament(logits, s.words, vocab, s.probs, t);
+        return sampleTournament(s.words, vocab, s.probs, t, r);
     }
 
     @Override
@@ -236,15 +313,20 @@ public final class SynthIdScheme extends KeyedScheme implements Embedder, Scorer
             return candidates[Sampling.sampleSoftmax(logits, n, r)];
         }
         Scratch s = scratch();
+        Tables t = tables.get();
         leftSeed(ids, 0, len, s.seed);
         int[] w = s.candWords(n);
         prf.words(s.seed, candidates, n, w);
         double[] p = n <= s.probs.length ? s.probs : new double[n];
-        tournament(logits, w, n, p);
-        return candidates[Sampling.sampleWeights(p, n, r)];
+        tournament(logits, w, n, p, t);
+        return candidates[sampleTournament(w, n, p, t, r)];
     }
 
-    /** Replaces logits by ln of the tournament distribution (unchanged on a repeated context). */
+    /**
+     * Replaces logits by ln of the tournament distribution (unchanged on a repeated context):
+     * ln p(i) = (logit_i - max) + sum over chunks of ln factor_c(pattern_c(i)) - ln total, so the
+     * logarithms are taken of the 2^b bucket factors, not of every token.
+     */
     @Override
     public void biasLogits(int[] ids, int len, float[] logits) {
         checkStep(ids, len, logits);
@@ -252,11 +334,36 @@ public final class SynthIdScheme extends KeyedScheme implements Embedder, Scorer
             return;
         }
         Scratch s = scratch();
+        Tables t = tables.get();
         leftSeed(ids, 0, len, s.seed);
-        prf.words(s.seed, vocab, s.words);
-        tournament(logits, s.words, vocab, s.probs);
+        int[] words = s.words;
+        prf.words(s.seed, vocab, words);
+        double max = tournament(logits, words, vocab, s.probs, t);
+        int b = t.bits;
+        int chunks = t.chunks;
+        double shift = -max - Math.log(t.total);
+        // ln of every chunk's factors, in place (the tables are rebuilt by the next call)
+        for (int c = 0; c < chunks; c++) {
+            int size = 1 << Math.min(b, depth - c * b);
+            double[] f = t.factor[c];
+            for (int k = 0; k < size; k++) {
+                f[k] = Math.log(f[k]); // ln 0 = -infinity: that pattern has no mass left
+            }
+        }
         for (int i = 0; i < vocab; i++) {
-            logits[i] = s.probs[i] > 0 ? (float) Math.log(s.probs[i]) : Float.NEGATIVE_INFINITY;
+            double d = logits[i] - max;
+            if (!(d > -745)) {
+                logits[i] = Float.NEGATIVE_INFINITY; // exp underflows: zero mass, as in the tournament
+                continue;
+            }
+            int w = words[i];
+            double lf = 0;
+            for (int c = 0; c < chunks; c++) {
+                int lo = c * b;
+                int mask = (1 << Math.min(b, depth - lo)) - 1;
+                lf += t.factor[c][(w >>> lo) & mask];
+            }
+            logits[i] = (float) (logits[i] + lf + shift);
         }
     }
 
