@@ -523,10 +523,10 @@ public final class VerifierServer implements AutoCloseable {
         String profileJson = db.jdbi.withHandle(h -> h.createQuery("SELECT json FROM profiles WHERE id = :id")
                 .bind("id", profileId).mapTo(String.class).findOne()).orElseThrow(() -> new ApiException(404, "unknown profile " + profileId));
         Profile profile = ProfileJson.read(profileJson);
+        String kindOptions = JobKinds.checkJob(this, jobKind, (String) ev.get("kind"), b.get("options"), caseId);
         if (EvidenceParser.TEXT.equals(ev.get("kind")) && "none".equals(profile.tokenizer())) {
             throw new ApiException(422, "text evidence needs a profile with a tokenizer; profile " + profileId + " has none");
         }
-        String kindOptions = JobKinds.checkJob(this, jobKind, (String) ev.get("kind"), b.get("options"), caseId);
         jobLimiter.acquire(c.tokenId());
         String id = jobs.enqueue(caseId, evidenceId, profileId, c.tokenId(), jobKind, kindOptions);
         audit.append(c.tokenId(), c.label(), "job.create", id, "kind=" + jobKind + " case=" + caseId + " evidence=" + evidenceId
