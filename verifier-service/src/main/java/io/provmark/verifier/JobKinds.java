@@ -284,7 +284,10 @@ final class JobKinds {
     private static void attribution(VerifierServer s, Map<String, Object> job, Map<String, Object> ev, Profile profile,
                                     WatermarkKey key, List<EvidenceParser.Item> items, Heartbeat beat,
                                     Map<String, Object> sections, Map<String, byte[]> files) throws Exception {
-        AttributeOptions o = AttributeOptions.fromMap(VerifierServer.JSON.readValue((String) job.get("kind_options"), Map.class));
+        String stored = (String) job.get("kind_options");
+        // a row without options (written by hand or an older writer) gets the documented defaults
+        AttributeOptions o = stored == null ? new AttributeOptions(20, null, true, 0.001, null, null, null, 0)
+                : AttributeOptions.fromMap(VerifierServer.JSON.readValue(stored, Map.class));
         List<CorpusAttribution.Answer> answers = answers(items);
         List<Map<String, Object>> auxInputs = new ArrayList<>();
         List<int[]> prompts = new ArrayList<>();
