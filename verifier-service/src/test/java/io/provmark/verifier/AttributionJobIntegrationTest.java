@@ -139,8 +139,8 @@ class AttributionJobIntegrationTest {
             assertEquals(30, a.get("num_answers").asInt());
             assertEquals(3000, a.get("num_tokens").asInt());
             assertTrue(a.get("num_scored").asInt() > 1000 && a.get("num_scored").asInt() <= 3000, a.toString());
-            // The answers carry cohort B's watermark (teacher = the answers themselves): with ~2,000 distinct
-            // scored tuples and a green fraction far above gamma = 0.25 the p-value is astronomically small;
+            // The answers carry cohort B's watermark (teacher = the answers themselves): ~2,800 distinct scored
+            // tuples with a green fraction near 0.67 against gamma = 0.25 (log10 p about -470 when measured);
             // missing 1e-6 would need the watermark to vanish. Deterministic (fixed keys and seeds).
             assertEquals(List.of("cohort-b"), list(a.get("attributed_keys")));
             assertEquals("attributed", a.get("verdict").asText());
