@@ -1,10 +1,15 @@
 package io.provmark.verifier;
 
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * Append-only, hash-chained audit log. Each entry's hash is SHA-256 over its RFC 8785 JSON
@@ -55,6 +60,38 @@ final class AuditLog {
         m.put("detail", detail);
         m.put("prevHash", prev);
         return ReportFiles.sha256(Jcs.canonicalize(m));
+    }
+
+    /**
+     * Streams every entry, oldest first, as one RFC 8785 JSON object per line with all hashed fields
+     * (seq, at, actorId, actor, action, target, detail, prevHash) and its hash: what
+     * {@link AuditChain#verify} and {@code provmark audit verify} recompute offline.
+     */
+    void export(OutputStream out) throws IOException {
+        OutputStream os = new BufferedOutputStream(out, 1 << 16);
+        db.jdbi.useHandle(h -> {
+            try (Stream<Map<String, Object>> rows = h.createQuery("SELECT * FROM audit_log ORDER BY seq").mapToMap().stream()) {
+                for (Iterator<Map<String, Object>> it = rows.iterator(); it.hasNext(); ) {
+                    os.write(Jcs.canonicalize(exportEntry(it.next())));
+                    os.write('\n');
+                }
+            }
+        });
+        os.flush();
+    }
+
+    static Map<String, Object> exportEntry(Map<String, Object> e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("seq", ((Number) e.get("seq")).longValue());
+        m.put("at", ((Number) e.get("at")).longValue());
+        m.put("actorId", e.get("actor_id"));
+        m.put("actor", e.get("actor"));
+        m.put("action", e.get("action"));
+        m.put("target", e.get("target"));
+        m.put("detail", e.get("detail"));
+        m.put("prevHash", e.get("prev_hash"));
+        m.put("hash", e.get("hash"));
+        return m;
     }
 
     List<Map<String, Object>> entries() {

@@ -55,8 +55,11 @@ final class EvidenceParser {
             }
             return List.of(new Item("text", null, null));
         }
+        if (CorpusEvidence.KIND.equals(kind)) {
+            return CorpusEvidence.parse(data); // calibration corpora (JSONL of text or token ids)
+        }
         if (!TOKEN_IDS.equals(kind)) {
-            throw new ApiException(400, "unknown evidence kind \"" + kind + "\" (allowed: token-ids, text)");
+            throw new ApiException(400, "unknown evidence kind \"" + kind + "\" (allowed: token-ids, text, corpus)");
         }
         String content = decodeUtf8(data, "token-ids evidence");
         List<Item> out = new ArrayList<>();

@@ -146,11 +146,17 @@ final class JobRunner {
     }
 
     String enqueue(String caseId, String evidenceId, String profileId, String by) {
+        return enqueue(caseId, evidenceId, profileId, by, JobKinds.DETECT, null);
+    }
+
+    /** A job of a kind (JobKinds) with its checked options (canonical JSON, or null). */
+    String enqueue(String caseId, String evidenceId, String profileId, String by, String kind, String options) {
         String id = UUID.randomUUID().toString();
         s.db.jdbi.useHandle(h -> h.createUpdate("INSERT INTO jobs (id, case_id, evidence_id, profile_id, state, progress, attempts,"
-                        + " cancel_requested, created_at, created_by) VALUES (:id, :c, :e, :p, 'queued', 0, 0, 0, :t, :by)")
+                        + " cancel_requested, created_at, created_by, kind, kind_options)"
+                        + " VALUES (:id, :c, :e, :p, 'queued', 0, 0, 0, :t, :by, :k, :o)")
                 .bind("id", id).bind("c", caseId).bind("e", evidenceId).bind("p", profileId)
-                .bind("t", System.currentTimeMillis()).bind("by", by).execute());
+                .bind("t", System.currentTimeMillis()).bind("by", by).bind("k", kind).bind("o", options).execute());
         return id;
     }
 
@@ -162,6 +168,7 @@ final class JobRunner {
     Map<String, Object> describe(Map<String, Object> r) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("id", r.get("id"));
+        out.put("kind", JobKinds.kindOf(r));
         out.put("caseId", r.get("case_id"));
         out.put("evidenceId", r.get("evidence_id"));
         out.put("profileId", r.get("profile_id"));
@@ -323,13 +330,15 @@ final class JobRunner {
             int[] toks = io.provmark.core.text.Tokenizers.byId(profile.tokenizer()).encode(text);
             items = List.of(new EvidenceParser.Item("text", toks, new int[0]));
         }
+        items = JobKinds.items(job, kind, data, profile, items); // job kinds: corpus documents, calibration without prompts
+        double loopShare = JobKinds.loopShare(job);
         List<Evidence> results = new ArrayList<>();
         for (int i = 0; i < items.size(); i++) {
             EvidenceParser.Item it = items.get(i);
             checkVocab(it.tokens(), profile, it.id());
             checkVocab(it.prompt(), profile, it.id());
             results.add(detector.detect(it.tokens(), it.prompt(), false));
-            if (!heartbeat(id, workerId, 0.9 * (i + 1) / items.size())) {
+            if (!heartbeat(id, workerId, loopShare * (i + 1) / items.size())) {
                 throw new Cancelled();
             }
             if (Thread.currentThread().isInterrupted()) {
@@ -343,7 +352,12 @@ final class JobRunner {
         double[] holm = Multiplicity.holm(ln);
         String ext = EvidenceParser.TEXT.equals(kind) ? ".txt" : ".jsonl";
         String inputFile = ReportFiles.INPUTS_DIR + "/" + sha + ext;
-        Map<String, Object> report = reportJson(job, ev, prof, cs, profile, key, items, results, holm, inputFile);
+        JobKinds.Extra extra = JobKinds.after(s, job, ev, prof, profile, key, items, results, p -> {
+            if (!heartbeat(id, workerId, p)) {
+                throw new Cancelled();
+            }
+        });
+        Map<String, Object> report = reportJson(job, ev, prof, cs, profile, key, items, results, holm, inputFile, extra.sections());
         byte[] reportBytes = Jcs.canonicalize(report);
 
         Path tmp = s.reportsDir.resolve(".tmp-" + id + "-" + UUID.randomUUID());
@@ -351,6 +365,7 @@ final class JobRunner {
         Map<String, byte[]> files = new TreeMap<>();
         files.put(ReportFiles.REPORT, reportBytes);
         files.put(inputFile, data);
+        files.putAll(extra.files()); // auxiliary inputs of the job kind (e.g. attribution prompts, reference answers)
         files.put(ReportFiles.REPORT_SIG, s.signing.ed25519Sign(reportBytes));
         files.put(ReportFiles.REPORT_CMS, s.signing.cmsSign(reportBytes));
         files.put(ReportFiles.CMS_CERT_PEM, s.signing.certPem);
@@ -390,7 +405,7 @@ final class JobRunner {
     private Map<String, Object> reportJson(Map<String, Object> job, Map<String, Object> ev, Map<String, Object> prof,
                                            Map<String, Object> cs, Profile profile, WatermarkKey key,
                                            List<EvidenceParser.Item> items, List<Evidence> results, double[] holm,
-                                           String inputFile) throws IOException {
+                                           String inputFile, Map<String, Object> kindSections) throws IOException {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("format", "provmark-report-v1");
         r.put("question", "Do the submitted tokens carry the watermark of key " + key.id()
@@ -463,6 +478,7 @@ final class JobRunner {
         r.put("job", Map.of("id", job.get("id"), "attempt", ((Number) job.get("attempts")).intValue()));
         r.put("signing", Map.of("ed25519PublicKeyPemSha256", ReportFiles.sha256(s.signing.ed25519PublicPem),
                 "cmsCertificatePemSha256", ReportFiles.sha256(s.signing.certPem)));
+        r.putAll(kindSections); // the job kind's sections (kind, attribution, calibration; question for non-detect kinds)
         return r;
     }
 

@@ -73,7 +73,8 @@ public final class VerifierServer implements AutoCloseable {
             new Endpoint("POST", "/api/jobs/{jobId}/cancel", 200, EnumSet.of(Role.ADMIN, Role.LEGAL, Role.RESEARCHER)),
             new Endpoint("GET", "/api/jobs/{jobId}/report", 200, ALL),
             new Endpoint("GET", "/api/jobs/{jobId}/report/files/<file>", 200, ALL),
-            new Endpoint("GET", "/api/audit", 200, EnumSet.of(Role.ADMIN, Role.AUDITOR)));
+            new Endpoint("GET", "/api/audit", 200, EnumSet.of(Role.ADMIN, Role.AUDITOR)),
+            new Endpoint("GET", "/api/audit/export", 200, EnumSet.of(Role.ADMIN, Role.AUDITOR)));
 
     final VerifierConfig config;
     final Db db;
@@ -253,6 +254,14 @@ public final class VerifierServer implements AutoCloseable {
         handlers.put("GET /api/jobs/{jobId}/report", (ctx, c) -> json(ctx, 200, Map.of("files", reportFiles(ctx.pathParam("jobId")))));
         handlers.put("GET /api/jobs/{jobId}/report/files/<file>", this::getReportFile);
         handlers.put("GET /api/audit", (ctx, c) -> json(ctx, 200, audit.describe()));
+        handlers.put("GET /api/audit/export", (ctx, c) -> {
+            audit.append(c.tokenId(), c.label(), "audit.export", "-", "JSONL export of the whole chain");
+            ctx.status(200).contentType("application/x-ndjson");
+            ctx.header("Content-Disposition", "attachment; filename=\"provmark-audit.jsonl\"");
+            try (java.io.OutputStream os = ctx.outputStream()) {
+                audit.export(os);
+            }
+        });
         for (Endpoint e : ENDPOINTS) {
             Handler h = handlers.get(e.method() + " " + e.path());
             if (h == null) {
@@ -500,7 +509,8 @@ public final class VerifierServer implements AutoCloseable {
 
     private void postJob(Context ctx, Caller c) throws IOException {
         JsonNode b = readJson(ctx);
-        onlyFields(b, "caseId", "evidenceId", "profileId");
+        onlyFields(b, "caseId", "evidenceId", "profileId", "kind", "options");
+        String jobKind = JobKinds.kind(b);
         String caseId = text(b, "caseId", true, 64);
         String evidenceId = text(b, "evidenceId", true, 64);
         String profileId = text(b, "profileId", true, 64);
@@ -513,12 +523,14 @@ public final class VerifierServer implements AutoCloseable {
         String profileJson = db.jdbi.withHandle(h -> h.createQuery("SELECT json FROM profiles WHERE id = :id")
                 .bind("id", profileId).mapTo(String.class).findOne()).orElseThrow(() -> new ApiException(404, "unknown profile " + profileId));
         Profile profile = ProfileJson.read(profileJson);
+        String kindOptions = JobKinds.checkJob(this, jobKind, (String) ev.get("kind"), b.get("options"), caseId);
         if (EvidenceParser.TEXT.equals(ev.get("kind")) && "none".equals(profile.tokenizer())) {
             throw new ApiException(422, "text evidence needs a profile with a tokenizer; profile " + profileId + " has none");
         }
         jobLimiter.acquire(c.tokenId());
-        String id = jobs.enqueue(caseId, evidenceId, profileId, c.tokenId());
-        audit.append(c.tokenId(), c.label(), "job.create", id, "case=" + caseId + " evidence=" + evidenceId + " profile=" + profileId);
+        String id = jobs.enqueue(caseId, evidenceId, profileId, c.tokenId(), jobKind, kindOptions);
+        audit.append(c.tokenId(), c.label(), "job.create", id, "kind=" + jobKind + " case=" + caseId + " evidence=" + evidenceId
+                + " profile=" + profileId + (kindOptions == null ? "" : " options=" + kindOptions));
         json(ctx, 201, jobs.describe(jobs.row(id)));
     }
 
