@@ -126,11 +126,13 @@ final class ReportPdf {
             para("... and " + (results.size() - MAX_TABLE_RECORDS) + " more records in report.json (results).", 8);
         }
 
+        ensure(290); // heading, description and plot on one page
         heading("Cumulative p-value");
         Map<?, ?> curve = (Map<?, ?>) r.get("curve");
         para(String.valueOf(curve.get("description")), 8);
         curvePlot(curve, ((Number) sum.get("alpha")).doubleValue());
 
+        ensure(260);
         heading("Per-token scores against the null");
         Map<?, ?> hist = (Map<?, ?>) r.get("histogram");
         para("Bars: observed counts of the " + hist.get("scored") + " pooled scored tokens; black outlines: counts expected without the "
@@ -140,7 +142,8 @@ final class ReportPdf {
         heading("Sample of scored tokens");
         Map<?, ?> sample = (Map<?, ?>) r.get("sample");
         para(String.valueOf(sample.get("description")) + ". Green: score above the null mean, red: below (darker = further), "
-                + "grey: not scored.", 8);
+                + "grey: not scored (no context = fewer context tokens than the scheme needs, repeat = a context/token "
+                + "already scored).", 8);
         sampleGrid(sample);
 
         heading("Limits");
@@ -234,6 +237,7 @@ final class ReportPdf {
         List<?> ks = (List<?>) curve.get("scoredTokens");
         List<?> ps = (List<?>) curve.get("log10PValue");
         float h = 170;
+        y -= 12;
         ensure(h + 30);
         float x0 = MARGIN + 45;
         float x1 = SIZE.getWidth() - MARGIN - 10;
@@ -272,6 +276,7 @@ final class ReportPdf {
     private void histogramPlot(Map<?, ?> hist, boolean redGreen) throws IOException {
         List<?> bins = (List<?>) hist.get("bins");
         float h = 150;
+        y -= 12;
         ensure(h + 36);
         float x0 = MARGIN + 45;
         float x1 = SIZE.getWidth() - MARGIN - 10;
@@ -335,7 +340,7 @@ final class ReportPdf {
                 cs.moveTo(tx, yBot);
                 cs.lineTo(tx, yBot - 3);
                 cs.stroke();
-                label(tx - 8, yBot - 11, tick(xv), 7, 0f, 0f, 0f);
+                label(tx - 8, yBot - 11, xMax >= 8 ? Long.toString(Math.round(xv)) : tick(xv), 7, 0f, 0f, 0f);
             }
         }
         label((x0 + x1) / 2 - 40, yBot - (Double.isNaN(xMax) ? 20 : 21), xTitle, 8, 0f, 0f, 0f);
@@ -379,7 +384,7 @@ final class ReportPdf {
                     second = fmtScore(((Number) score).doubleValue());
                 } else {
                     c = new float[] {0.88f, 0.88f, 0.88f};
-                    second = String.valueOf(p.get("status"));
+                    second = shortStatus(String.valueOf(p.get("status")));
                 }
                 cs.setNonStrokingColor(c[0], c[1], c[2]);
                 cs.addRect(bx + 1, by + 1, bw - 2, bh - 2);
@@ -390,6 +395,19 @@ final class ReportPdf {
             y -= bh;
         }
         y -= 6;
+    }
+
+    private static String shortStatus(String wire) {
+        switch (wire) {
+            case "partial-context":
+                return "no context";
+            case "duplicate":
+                return "repeat";
+            case "in-prompt":
+                return "in prompt";
+            default:
+                return wire;
+        }
     }
 
     private static String fmtScore(double v) {

@@ -54,6 +54,19 @@ class ReportPdfIntegrationTest {
             assertTrue(flat.contains("not evidence of innocence"), flat);
             assertTrue(flat.contains(report.get("key").get("fingerprint").asText()), "the fingerprint is printed");
             assertFalse(flat.contains("openssl ts -verify"), "no timestamp instructions without a TSA");
+            // the instructions work: run every openssl / sha256sum line of the PDF in the report directory
+            int ran = 0;
+            for (String line : text.split("\\R")) {
+                String cmd = line.trim();
+                if (cmd.startsWith("openssl ") || cmd.startsWith("sha256sum ")) {
+                    Process pr = new ProcessBuilder("sh", "-c", cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+                    String out = new String(pr.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    assertTrue(pr.waitFor(60, TimeUnit.SECONDS));
+                    assertEquals(0, pr.exitValue(), cmd + "\n" + out);
+                    ran++;
+                }
+            }
+            assertEquals(4, ran, "cms, two pkeyutl and sha256sum lines:\n" + text);
 
             String keyHex = HexFormat.of().formatHex(h.keyset().primary().material());
             assertFalse(flat.toLowerCase(java.util.Locale.ROOT).contains(keyHex), "key material in the PDF text");

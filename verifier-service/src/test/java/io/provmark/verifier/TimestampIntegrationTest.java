@@ -57,6 +57,10 @@ class TimestampIntegrationTest {
             assertTrue(r.checks().stream().anyMatch(c -> c.startsWith("RFC 3161 timestamp over report.json: ok, genTime ")), r.checks().toString());
             assertEquals(ReportFiles.sha256(tsa.cert.getEncoded()), r.timestamp().tsaCertSha256());
 
+            String pdf = ReportPdfIntegrationTest.pdfText(Files.readAllBytes(dir.resolve(ReportFiles.PDF))).replaceAll("\\s+", " ");
+            assertTrue(pdf.contains("openssl ts -verify -data report.json -token_in -in report.json.tsr -CAfile tsa.pem"), pdf);
+            assertTrue(pdf.contains(r.timestamp().genTime().toString()), pdf);
+
             // the real openssl accepts the stored token for the exact report bytes
             Path pem = tsa.writePem(tmp.resolve("tsa.pem"));
             String out = openssl(0, "ts", "-verify", "-data", dir.resolve(ReportFiles.REPORT).toString(), "-token_in",
