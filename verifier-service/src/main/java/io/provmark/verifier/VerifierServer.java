@@ -96,6 +96,7 @@ public final class VerifierServer implements AutoCloseable {
 
     private VerifierServer(VerifierConfig config) throws Exception {
         this.config = config;
+        Timestamping.fromConfig(config); // bad TSA settings stop startup before anything is written
         Path data = config.dataDir.toAbsolutePath();
         if (!Files.exists(data)) {
             Files.createDirectories(data);
