@@ -19,6 +19,8 @@ import picocli.CommandLine.Option;
                     + "and, unless --keyset is given, a keyset generated at first start. At first start an admin "
                     + "API token is written to <data-dir>/bootstrap-admin-token (mode 0600); only its SHA-256 is "
                     + "kept in the database. See docs/verifier.md for the endpoints.",
+            "The report-signing private keys are stored unencrypted (mode 0600) unless PROVMARK_SIGNING_PASSPHRASE is "
+                    + "set: then they are encrypted PKCS#8, and that passphrase is needed at every start.",
             ""},
         footerHeading = "%nExample:%n",
         footer = {
@@ -57,6 +59,18 @@ final class ServeCommand implements Callable<Integer> {
             description = "Detection jobs one API token may start per minute (default: ${DEFAULT-VALUE}).")
     int jobsPerMinute;
 
+    @Option(names = "--tsa-url", paramLabel = "URL",
+            description = "RFC 3161 timestamp authority (http:// or https://): every report.json gets a checked timestamp "
+                    + "token (report.json.tsr); a job fails if the TSA cannot give one. Default: no timestamps.")
+    String tsaUrl;
+
+    @Option(names = "--tsa-cert", paramLabel = "PEM",
+            description = "Pin the TSA: its tokens must be signed by this certificate (PEM or DER). Needs --tsa-url.")
+    Path tsaCert;
+
+    /** Encrypts the report-signing private keys in <data-dir>/signing when set. */
+    static final String SIGNING_PASSPHRASE_ENV = "PROVMARK_SIGNING_PASSPHRASE";
+
     ServeCommand(CliContext ctx) {
         this.ctx = ctx;
     }
@@ -79,6 +93,13 @@ final class ServeCommand implements Callable<Integer> {
         c.maxUploadBytes = maxUploadMb * 1024L * 1024L;
         c.jobsPerMinute = jobsPerMinute;
         c.passphrase = Passphrase.forOpening(ctx);
+        if (tsaCert != null && tsaUrl == null) {
+            throw CliException.usage("--tsa-cert needs --tsa-url");
+        }
+        c.tsaUrl = tsaUrl;
+        c.tsaCertFile = tsaCert;
+        String signingPass = ctx.env.get(SIGNING_PASSPHRASE_ENV);
+        c.signingPassphrase = signingPass == null ? null : signingPass.toCharArray();
         VerifierServer server;
         try {
             server = VerifierServer.start(c);

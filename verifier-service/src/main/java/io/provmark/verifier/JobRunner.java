@@ -51,7 +51,11 @@ final class JobRunner {
             "The p-value assumes the unwatermarked null model of the scheme (independent pseudo-random scores per "
                     + "distinct scored tuple after deduplication).");
 
+    /** Significance level of the plain-language verdict; the same default as {@code provmark detect --alpha}. */
+    static final double ALPHA = 0.001;
     private final VerifierServer s;
+    /** Null when no TSA is configured. */
+    private final Timestamping tsa;
     /** Per process; each worker thread appends its index, so two threads never share a lease. */
     private final String processId = "w-" + UUID.randomUUID();
     private ExecutorService pool;
@@ -60,6 +64,7 @@ final class JobRunner {
 
     JobRunner(VerifierServer s) {
         this.s = s;
+        this.tsa = Timestamping.fromConfig(s.config);
     }
 
     void start() throws IOException {
@@ -350,25 +355,59 @@ final class JobRunner {
             ln[i] = results.get(i).lnPValue();
         }
         double[] holm = Multiplicity.holm(ln);
+        int best = 0;
+        for (int i = 1; i < holm.length; i++) {
+            if (holm[i] < holm[best]) {
+                best = i;
+            }
+        }
+        // the curve and histogram pool every record into one stream, deduplicated across records
+        Detector.SharedDedup shared = new Detector.SharedDedup(null);
+        double[] pooled = new double[0];
+        for (EvidenceParser.Item it : items) {
+            double[] v = detector.tape(it.tokens(), it.prompt(), false, shared).values();
+            double[] both = java.util.Arrays.copyOf(pooled, pooled.length + v.length);
+            System.arraycopy(v, 0, both, pooled.length, v.length);
+            pooled = both;
+        }
+        var nullModel = detector.scheme().nullModel();
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("curve", ReportStats.curve(nullModel, pooled));
+        extra.put("histogram", ReportStats.histogram(profile, nullModel, pooled));
+        EvidenceParser.Item strongest = items.get(best);
+        extra.put("sample", ReportStats.sample(strongest.id(),
+                detector.detect(strongest.tokens(), strongest.prompt(), true).positions(), nullModel));
         String ext = EvidenceParser.TEXT.equals(kind) ? ".txt" : ".jsonl";
         String inputFile = ReportFiles.INPUTS_DIR + "/" + sha + ext;
-        JobKinds.Extra extra = JobKinds.after(s, job, ev, prof, profile, key, items, results, p -> {
+        JobKinds.Extra kindExtra = JobKinds.after(s, job, ev, prof, profile, key, items, results, p -> {
             if (!heartbeat(id, workerId, p)) {
                 throw new Cancelled();
             }
         });
-        Map<String, Object> report = reportJson(job, ev, prof, cs, profile, key, items, results, holm, inputFile, extra.sections());
+        Map<String, Object> report = reportJson(job, ev, prof, cs, profile, key, items, results, holm, inputFile, extra,
+                kindExtra.sections());
         byte[] reportBytes = Jcs.canonicalize(report);
+        byte[] tsr = null;
+        Timestamping.Stamp stamp = null;
+        if (tsa != null) {
+            tsr = timestamp(reportBytes, id, workerId);
+            stamp = Timestamping.verify(tsr, reportBytes, null);
+        }
+        byte[] pdf = ReportPdf.render(report, stamp);
 
         Path tmp = s.reportsDir.resolve(".tmp-" + id + "-" + UUID.randomUUID());
         Files.createDirectories(tmp.resolve(ReportFiles.INPUTS_DIR));
         Map<String, byte[]> files = new TreeMap<>();
         files.put(ReportFiles.REPORT, reportBytes);
         files.put(inputFile, data);
-        files.putAll(extra.files()); // auxiliary inputs of the job kind (e.g. attribution prompts, reference answers)
+        files.putAll(kindExtra.files()); // auxiliary inputs of the job kind (e.g. attribution prompts, reference answers)
         files.put(ReportFiles.REPORT_SIG, s.signing.ed25519Sign(reportBytes));
         files.put(ReportFiles.REPORT_CMS, s.signing.cmsSign(reportBytes));
         files.put(ReportFiles.CMS_CERT_PEM, s.signing.certPem);
+        files.put(ReportFiles.PDF, pdf);
+        if (tsr != null) {
+            files.put(ReportFiles.REPORT_TSR, tsr);
+        }
         StringBuilder sums = new StringBuilder();
         for (Map.Entry<String, byte[]> e : files.entrySet()) {
             sums.append(ReportFiles.sha256(e.getValue())).append("  ").append(e.getKey()).append('\n');
@@ -393,6 +432,48 @@ final class JobRunner {
         VerifierServer.fsyncDir(s.reportsDir);
     }
 
+    /**
+     * A token from the TSA; network errors and HTTP 5xx are retried twice (1 s, then 2 s later),
+     * anything else fails the job at once with the TSA's reason: no report without its timestamp.
+     */
+    private byte[] timestamp(byte[] reportBytes, String id, String workerId) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            if (!heartbeat(id, workerId, 0.95)) {
+                throw new Cancelled();
+            }
+            try {
+                return tsa.stamp(reportBytes);
+            } catch (Timestamping.TsaException e) {
+                if (!e.isTransient() || attempt >= 3) {
+                    throw new ApiException(502, "RFC 3161 timestamp failed" + (attempt > 1 ? " after " + attempt + " tries" : "")
+                            + ": " + e.getMessage());
+                }
+                LOG.warn("job {}: timestamp try {} failed, retrying: {}", id, attempt, e.getMessage());
+                // wait in slices, renewing the lease, so a pause longer than the lease does not look like a lost worker
+                long end = System.nanoTime() + 1_000_000_000L * attempt;
+                for (long left = 1000L * attempt; left > 0; left = (end - System.nanoTime()) / 1_000_000L) {
+                    Thread.sleep(Math.min(200, left));
+                    if (!heartbeat(id, workerId, 0.95)) {
+                        throw new Cancelled();
+                    }
+                }
+            }
+        }
+    }
+
+    /** The git commit baked in at build time (see the module pom), or "unknown". */
+    static String softwareCommit() {
+        try (java.io.InputStream in = JobRunner.class.getResourceAsStream("git-commit.txt")) {
+            if (in == null) {
+                return "unknown";
+            }
+            String c = new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim();
+            return c.matches("[0-9a-f]{40}(-dirty)?") ? c : "unknown";
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
     private static void checkVocab(int[] toks, Profile p, String record) {
         for (int t : toks) {
             if (t >= p.vocabSize()) {
@@ -405,7 +486,8 @@ final class JobRunner {
     private Map<String, Object> reportJson(Map<String, Object> job, Map<String, Object> ev, Map<String, Object> prof,
                                            Map<String, Object> cs, Profile profile, WatermarkKey key,
                                            List<EvidenceParser.Item> items, List<Evidence> results, double[] holm,
-                                           String inputFile, Map<String, Object> kindSections) throws IOException {
+                                           String inputFile, Map<String, Object> extra,
+                                           Map<String, Object> kindSections) throws IOException {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("format", "provmark-report-v1");
         r.put("question", "Do the submitted tokens carry the watermark of key " + key.id()
@@ -464,9 +546,30 @@ final class JobRunner {
         sum.put("holmLog10PValue", num(LogP.toLog10(holm[best])));
         sum.put("finding", "smallest Holm-corrected p-value over " + results.size() + " record(s): 10^"
                 + Jcs.number(Math.round(LogP.toLog10(holm[best]) * 100) / 100.0));
+        sum.put("alpha", ALPHA);
+        sum.put("significant", LogP.toLog10(holm[best]) < Math.log10(ALPHA));
         r.put("summary", sum);
+        r.putAll(extra);
         r.put("limits", LIMITS);
-        r.put("software", Map.of("name", "provmark verifier-service", "version", VerifierServer.version()));
+        r.put("software", Map.of("name", "provmark verifier-service", "version", VerifierServer.version(),
+                "commit", softwareCommit()));
+        // the audit chain's head when the report was made: a signed anchor, so later deletion of
+        // entries up to here is detectable from the report alone
+        Map<String, Object> head = s.db.jdbi.withHandle(h -> h.createQuery("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                .mapToMap().findOne()).orElse(null);
+        Map<String, Object> audit = new LinkedHashMap<>();
+        audit.put("headSeq", head == null ? 0L : ((Number) head.get("seq")).longValue());
+        audit.put("headHash", head == null ? AuditLog.GENESIS : head.get("hash"));
+        r.put("audit", audit);
+        if (tsa != null) {
+            Map<String, Object> ts = new LinkedHashMap<>();
+            ts.put("authority", tsa.safeUrl());
+            ts.put("file", ReportFiles.REPORT_TSR);
+            ts.put("format", "RFC 3161 TimeStampToken (DER CMS SignedData) over SHA-256 of report.json");
+            r.put("timestamp", ts);
+        } else {
+            r.put("timestamp", null);
+        }
         Map<String, Object> times = new LinkedHashMap<>();
         times.put("jobCreated", iso(job.get("created_at")));
         times.put("jobStarted", iso(job.get("started_at")));

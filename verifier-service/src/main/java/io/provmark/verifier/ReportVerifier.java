@@ -35,8 +35,12 @@ import org.bouncycastle.cms.jcajce.JcaSimpleSignerInfoVerifierBuilder;
  * report.json is in canonical (RFC 8785) form. Any deviation, including a stray extra file, fails.
  */
 public final class ReportVerifier {
-    /** The outcome: ok, and the checks done (or the first failure). */
-    public record Result(boolean ok, List<String> checks, String failure, String ed25519PublicKeySha256) {
+    /**
+     * The outcome: ok, and the checks done (or the first failure); {@code timestamp} is the verified
+     * RFC 3161 timestamp, null when the report has none.
+     */
+    public record Result(boolean ok, List<String> checks, String failure, String ed25519PublicKeySha256,
+                         Timestamping.Stamp timestamp) {
     }
 
     private ReportVerifier() {
@@ -47,9 +51,9 @@ public final class ReportVerifier {
         try {
             return verify(dir, checks);
         } catch (VerifyException e) {
-            return new Result(false, checks, e.getMessage(), null);
+            return new Result(false, checks, e.getMessage(), null, null);
         } catch (Exception e) {
-            return new Result(false, checks, e.getClass().getSimpleName() + ": " + e.getMessage(), null);
+            return new Result(false, checks, e.getClass().getSimpleName() + ": " + e.getMessage(), null, null);
         }
     }
 
@@ -148,7 +152,24 @@ public final class ReportVerifier {
         require(si.getSID().match(new X509CertificateHolder(certDer)), "CMS signer is not the certificate in cms-cert.pem");
         require(si.verify(new JcaSimpleSignerInfoVerifierBuilder().build(cert)), "CMS signature does not verify");
         checks.add("CMS (ECDSA P-256) detached signature over report.json: ok");
-        return new Result(true, checks, null, ReportFiles.sha256(pubDer));
+
+        // the timestamp: required when report.json says the service had a TSA, checked whenever present
+        Object tsSection = root.get("timestamp");
+        require(tsSection == null || tsSection instanceof Map, "report.json's timestamp section is not an object");
+        byte[] tsr = files.get(ReportFiles.REPORT_TSR);
+        require(tsSection == null || tsr != null, "report.json names an RFC 3161 timestamp but " + ReportFiles.REPORT_TSR + " is missing");
+        require(tsr == null || tsSection != null, ReportFiles.REPORT_TSR + " is present but report.json names no timestamp");
+        Timestamping.Stamp stamp = null;
+        if (tsr != null) {
+            try {
+                stamp = Timestamping.verify(tsr, report, null);
+            } catch (Exception e) {
+                throw new VerifyException("RFC 3161 timestamp " + ReportFiles.REPORT_TSR + " does not verify: " + e.getMessage());
+            }
+            checks.add("RFC 3161 timestamp over report.json: ok, genTime " + stamp.genTime() + ", TSA " + stamp.tsaSubject()
+                    + ", TSA certificate sha256:" + stamp.tsaCertSha256());
+        }
+        return new Result(true, checks, null, ReportFiles.sha256(pubDer), stamp);
     }
 
     private static boolean ed25519Verify(PublicKey pub, byte[] data, byte[] sig) throws java.security.GeneralSecurityException {

@@ -23,6 +23,15 @@ public final class VerifierConfig {
     public int maxAttempts = 3;
     /** Detection jobs one API token may start per minute (token bucket); scores leak watermark information. */
     public int jobsPerMinute = 60;
+    /** RFC 3161 timestamp authority URL; null: reports are not timestamped. */
+    public String tsaUrl;
+    /** Optional PEM/DER certificate the TSA's tokens must be signed with (pinning). */
+    public Path tsaCertFile;
+    /**
+     * Passphrase for the report-signing private keys (PROVMARK_SIGNING_PASSPHRASE for {@code provmark serve});
+     * null: they are stored unencrypted.
+     */
+    public char[] signingPassphrase;
 
     public VerifierConfig(Path dataDir) {
         this.dataDir = dataDir;

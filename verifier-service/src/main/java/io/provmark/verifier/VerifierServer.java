@@ -97,6 +97,7 @@ public final class VerifierServer implements AutoCloseable {
 
     private VerifierServer(VerifierConfig config) throws Exception {
         this.config = config;
+        Timestamping.fromConfig(config); // bad TSA settings stop startup before anything is written
         Path data = config.dataDir.toAbsolutePath();
         if (!Files.exists(data)) {
             Files.createDirectories(data);
@@ -106,7 +107,7 @@ public final class VerifierServer implements AutoCloseable {
         this.evidenceDir = Files.createDirectories(data.resolve("evidence"));
         this.reportsDir = Files.createDirectories(data.resolve("reports"));
         this.keyset = loadKeyset(config, data);
-        this.signing = SigningKeys.loadOrCreate(data.resolve("signing"));
+        this.signing = SigningKeys.loadOrCreate(data.resolve("signing"), config.signingPassphrase);
         String url = config.jdbcUrl != null ? config.jdbcUrl : "jdbc:sqlite:" + data.resolve("verifier.db");
         this.db = new Db(url, config.dbUser, config.dbPassword);
         this.audit = new AuditLog(db);

@@ -66,7 +66,7 @@ class ReportEndToEndIntegrationTest {
             try (Stream<Path> s = Files.walk(dir)) {
                 s.filter(Files::isRegularFile).forEach(files::add);
             }
-            assertEquals(8, files.size(), files.toString());
+            assertEquals(9, files.size(), files.toString()); // report.pdf included
             int flips = 0;
             for (Path f : files) {
                 byte[] orig = Files.readAllBytes(f);
