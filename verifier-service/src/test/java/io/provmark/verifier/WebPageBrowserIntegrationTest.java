@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.logging.Level;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import org.junit.jupiter.api.Assumptions;
@@ -30,6 +31,8 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -75,6 +78,7 @@ class WebPageBrowserIntegrationTest {
         prefs.put("safebrowsing.enabled", false);
         prefs.put("profile.default_content_setting_values.automatic_downloads", 1); // several files from one click
         o.setExperimentalOption("prefs", prefs);
+        o.setCapability("goog:loggingPrefs", Map.of("browser", "ALL")); // console: CSP violations, script errors
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
         return new ChromeDriver(service, o);
@@ -161,10 +165,22 @@ class WebPageBrowserIntegrationTest {
                         d.findElement(By.id("case-description")).getText());
                 assertTrue(d.findElement(By.id("no-evidence")).isDisplayed());
 
+                // a malformed upload: the API's 400 message is shown and nothing is stored
+                Path bad = tmp.resolve("bad.jsonl");
+                Files.writeString(bad, "{\"tokens\": [1, 2,\n");
+                d.findElement(By.id("evidence-file")).sendKeys(bad.toString());
+                d.findElement(By.id("upload")).click();
+                new WebDriverWait(d, WAIT).until(x -> x.findElement(By.id("error")).isDisplayed());
+                String err = d.findElement(By.id("error")).getText();
+                assertTrue(err.startsWith("HTTP 400: ") && err.contains("line 1"), err);
+                assertTrue(d.findElement(By.id("no-evidence")).isDisplayed());
+                assertEquals(0, h.ok(200, h.call("GET", "/api/cases/" + caseId + "/evidence", legal, (byte[]) null)).get("evidence").size());
+
                 d.findElement(By.id("evidence-file")).sendKeys(evidenceFile.toString());
                 new Select(d.findElement(By.id("evidence-kind"))).selectByValue("token-ids");
                 d.findElement(By.id("upload")).click();
                 waitVisible(d, "upload-result");
+                assertFalse(d.findElement(By.id("error")).isDisplayed(), "a successful action clears the error");
                 assertEquals(evidenceSha, d.findElement(By.id("evidence-sha")).getText(), "the SHA-256 the server returned");
                 new WebDriverWait(d, WAIT).until(x -> !new Select(x.findElement(By.id("evidence-select"))).getOptions().isEmpty());
 
@@ -209,6 +225,13 @@ class WebPageBrowserIntegrationTest {
                     assertEquals(1, s.count());
                 }
                 assertTrue(Files.exists(unpacked.resolve(ReportFiles.INPUTS_DIR).resolve(evidenceSha + ".jsonl")));
+                // the page ran under its CSP without a violation or a script error
+                List<String> console = d.manage().logs().get(LogType.BROWSER).getAll().stream()
+                        .filter(e -> e.getLevel().intValue() >= Level.WARNING.intValue())
+                        .map(LogEntry::getMessage)
+                        .filter(m -> !m.contains("status of 401") && !m.contains("status of 400")) // the two failures provoked above
+                        .toList();
+                assertTrue(console.isEmpty(), "browser console: " + console);
             } finally {
                 d.quit();
             }
