@@ -11,6 +11,7 @@
   let currentCase = null;
   let currentJob = null;
   let pollTimer = null;
+  let mayRun = false; // the signed-in role may upload, start and cancel
 
   // ------------------------------------------------------------------ helpers
 
@@ -127,14 +128,29 @@
     currentCase = null;
     currentJob = null;
     $('app').hidden = true;
+    $('case-panel').hidden = true;
+    $('job-panel').hidden = true;
     $('signed-in').hidden = true;
     $('signin-form').hidden = false;
     $('whoami').textContent = '';
   }
 
+  /** Hides what the role may not do (the server enforces the roles; this only spares pointless 403s). */
+  function applyRole(role) {
+    const canCreateCase = role === 'admin' || role === 'legal';
+    const canRun = role === 'admin' || role === 'legal' || role === 'researcher';
+    $('new-case').hidden = !canCreateCase;
+    $('upload-form').hidden = !canRun;
+    $('run-section').hidden = !canRun;
+    mayRun = canRun;
+    $('read-only').hidden = canRun;
+    $('read-only').textContent = canRun ? '' : 'Your role (' + role + ') can read cases, jobs and reports, not change them.';
+  }
+
   async function enter() {
     const me = await apiJson('GET', '/api/me');
     $('whoami').textContent = me.name + ' (' + me.role + ')';
+    applyRole(me.role);
     $('signin-form').hidden = true;
     $('signed-in').hidden = false;
     $('app').hidden = false;
@@ -274,7 +290,7 @@
     $('job-progress-text').textContent = Math.round(j.progress * 100) + ' %';
     $('job-error').textContent = j.error || '';
     $('job-error').hidden = !j.error || j.state === 'done';
-    $('cancel-job').hidden = !(j.state === 'queued' || j.state === 'running');
+    $('cancel-job').hidden = !(j.state === 'queued' || j.state === 'running') || !mayRun;
     await loadJobs();
     if (j.state === 'queued' || j.state === 'running') {
       pollTimer = setTimeout(guarded(refreshJob), POLL_MS);

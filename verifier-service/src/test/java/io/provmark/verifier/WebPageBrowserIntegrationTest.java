@@ -225,6 +225,27 @@ class WebPageBrowserIntegrationTest {
                     assertEquals(1, s.count());
                 }
                 assertTrue(Files.exists(unpacked.resolve(ReportFiles.INPUTS_DIR).resolve(evidenceSha + ".jsonl")));
+                // forget the token; an auditor sees the same case and verdict but no upload or run controls
+                d.findElement(By.id("signout")).click();
+                assertTrue(d.findElement(By.id("token")).isDisplayed());
+                assertFalse(d.findElement(By.id("app")).isDisplayed());
+                assertEquals(null, ((JavascriptExecutor) d).executeScript("return sessionStorage.getItem('provmark.token')"));
+                d.findElement(By.id("token")).sendKeys(h.token("auditor"));
+                d.findElement(By.id("signin")).click();
+                waitText(d, "whoami", "auditor-user (auditor)");
+                assertFalse(d.findElement(By.id("case-panel")).isDisplayed(), "nothing of the previous session stays open");
+                new WebDriverWait(d, WAIT).until(x -> x.findElement(By.cssSelector("#cases button[data-case-id='" + caseId + "']"))).click();
+                waitText(d, "case-title", title);
+                assertFalse(d.findElement(By.id("upload-form")).isDisplayed());
+                assertFalse(d.findElement(By.id("run-section")).isDisplayed());
+                assertFalse(d.findElement(By.id("new-case")).isDisplayed());
+                assertTrue(d.findElement(By.id("read-only")).getText().contains("auditor"));
+                new WebDriverWait(d, WAIT).until(x -> x.findElement(By.cssSelector("#jobs button[data-job-id='" + jobId + "']"))).click();
+                waitText(d, "job-state", "done");
+                assertTrue(waitVisible(d, "verdict").getText().contains(evidenceSha));
+                assertFalse(d.findElement(By.id("cancel-job")).isDisplayed());
+                assertFalse(d.findElement(By.id("error")).isDisplayed(), d.findElement(By.id("error")).getText());
+
                 // the page ran under its CSP without a violation or a script error
                 List<String> console = d.manage().logs().get(LogType.BROWSER).getAll().stream()
                         .filter(e -> e.getLevel().intValue() >= Level.WARNING.intValue())
