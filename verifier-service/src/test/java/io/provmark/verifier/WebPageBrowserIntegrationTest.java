@@ -43,8 +43,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * With {@code -Dprovmark.screenshot=PATH} a PNG of the finished job is written to PATH.
  */
 class WebPageBrowserIntegrationTest {
-    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    /** Debian's paths; -Dprovmark.chromium / -Dprovmark.chromedriver for other systems. */
+    static final Path CHROMIUM = Path.of(System.getProperty("provmark.chromium", "/usr/bin/chromium"));
+    static final Path CHROMEDRIVER = Path.of(System.getProperty("provmark.chromedriver", "/usr/bin/chromedriver"));
     private static final Duration WAIT = Duration.ofSeconds(120);
     private static final ObjectMapper JSON = new ObjectMapper();
 
