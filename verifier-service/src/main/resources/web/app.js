@@ -301,6 +301,7 @@
 
   async function showReport(id) {
     const files = (await apiJson('GET', '/api/jobs/' + encodeURIComponent(id) + '/report')).files;
+    if (id !== currentJob) return;
     const list = $('report-files');
     clear(list);
     const all = el('button', { type: 'button', id: 'download-zip' }, 'Download all (.zip)');
