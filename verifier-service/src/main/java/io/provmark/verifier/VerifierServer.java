@@ -50,6 +50,9 @@ public final class VerifierServer implements AutoCloseable {
             .build())
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private static final long MAX_JSON_BODY = 256 * 1024;
+    /** CSP of the web page: scripts, styles and requests from this origin only; no inline code, frames or forms posting away. */
+    static final String WEB_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self';"
+            + " object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
     private static final Set<Role> ALL = EnumSet.allOf(Role.class);
     private static final Set<Role> ADMIN = EnumSet.of(Role.ADMIN);
@@ -117,6 +120,14 @@ public final class VerifierServer implements AutoCloseable {
         this.app = Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
             cfg.http.maxRequestSize = config.maxUploadBytes;
+            // the web page (resources/web, index.html at /): same-origin only, nothing external may load
+            cfg.staticFiles.add(sf -> {
+                sf.hostedPath = "/";
+                sf.directory = "/web";
+                sf.location = io.javalin.http.staticfiles.Location.CLASSPATH;
+                sf.headers = Map.of("Content-Security-Policy", WEB_CSP, "X-Content-Type-Options", "nosniff",
+                        "Referrer-Policy", "no-referrer", "X-Frame-Options", "DENY", "Cache-Control", "no-cache");
+            });
         });
         routes();
     }

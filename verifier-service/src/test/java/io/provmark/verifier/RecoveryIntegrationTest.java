@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A crash mid-job (kill -9) leaves a 'running' row whose lease expires and maybe a half-written
- * report temp dir. Simulated by editing the database of a stopped server, then starting a new one.
+ * report temp dir. Simulated by editing the database of a stopped server, then starting a new one;
+ * {@link KillDashNineIntegrationTest} does the real thing to a separate JVM.
  */
 class RecoveryIntegrationTest {
     @TempDir
