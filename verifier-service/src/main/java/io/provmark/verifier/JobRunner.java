@@ -363,12 +363,20 @@ final class JobRunner {
         }
         // the curve and histogram pool every record into one stream, deduplicated across records
         Detector.SharedDedup shared = new Detector.SharedDedup(null);
-        double[] pooled = new double[0];
+        double[] pooled = new double[1024];
+        int pooledLen = 0;
         for (EvidenceParser.Item it : items) {
             double[] v = detector.tape(it.tokens(), it.prompt(), false, shared).values();
-            double[] both = java.util.Arrays.copyOf(pooled, pooled.length + v.length);
-            System.arraycopy(v, 0, both, pooled.length, v.length);
-            pooled = both;
+            if (pooledLen + v.length > pooled.length) { // amortised growth: many records stay linear
+                pooled = java.util.Arrays.copyOf(pooled, Math.max(pooled.length * 2, pooledLen + v.length));
+            }
+            System.arraycopy(v, 0, pooled, pooledLen, v.length);
+            pooledLen += v.length;
+        }
+        pooled = java.util.Arrays.copyOf(pooled, pooledLen);
+        // renew the lease between the long stages of report building, so a big report is not re-run
+        if (!heartbeat(id, workerId, loopShare)) {
+            throw new Cancelled();
         }
         var nullModel = detector.scheme().nullModel();
         Map<String, Object> extra = new LinkedHashMap<>();
@@ -394,6 +402,9 @@ final class JobRunner {
             stamp = Timestamping.verify(tsr, reportBytes, null);
         }
         byte[] pdf = ReportPdf.render(report, stamp);
+        if (!heartbeat(id, workerId, 0.97)) {
+            throw new Cancelled();
+        }
 
         Path tmp = s.reportsDir.resolve(".tmp-" + id + "-" + UUID.randomUUID());
         Files.createDirectories(tmp.resolve(ReportFiles.INPUTS_DIR));
