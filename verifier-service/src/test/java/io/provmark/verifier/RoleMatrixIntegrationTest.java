@@ -69,6 +69,7 @@ class RoleMatrixIntegrationTest {
                             body = "{\"tokens\":[1,2,3]}\n";
                             break;
                         case "POST /api/jobs": body = jobBody(caseId, evidenceId, profileId); break;
+                        case "POST /api/detect": body = "{\"profileId\":\"" + profileId + "\",\"tokens\":[5,6,7,8,9]}"; break;
                         default: break;
                     }
                     String token = who.equals("none") ? null : who.equals("bogus") ? "pmv_not-a-real-token" : tokens.get(Role.parse(who));
