@@ -71,6 +71,15 @@ final class ServeCommand implements Callable<Integer> {
     /** Encrypts the report-signing private keys in <data-dir>/signing when set. */
     static final String SIGNING_PASSPHRASE_ENV = "PROVMARK_SIGNING_PASSPHRASE";
 
+    @Option(names = "--detect-per-minute", paramLabel = "N", defaultValue = "600",
+            description = "Synchronous detections (POST /api/detect) one API token may run per minute (default: ${DEFAULT-VALUE}).")
+    int detectPerMinute;
+
+    @Option(names = "--metrics-token-file", paramLabel = "FILE",
+            description = "File holding a bearer token accepted on GET /metrics only (for a Prometheus scraper); "
+                    + "admin and auditor tokens work there too.")
+    Path metricsTokenFile;
+
     ServeCommand(CliContext ctx) {
         this.ctx = ctx;
     }
@@ -83,6 +92,9 @@ final class ServeCommand implements Callable<Integer> {
         if (workers < 0 || maxUploadMb < 1 || jobsPerMinute < 1) {
             throw CliException.usage("--workers must be >= 0, --max-upload-mb and --jobs-per-minute >= 1");
         }
+        if (detectPerMinute < 1) {
+            throw CliException.usage("--detect-per-minute must be >= 1, got " + detectPerMinute);
+        }
         VerifierConfig c = new VerifierConfig(dataDir);
         c.port = port;
         c.jdbcUrl = jdbcUrl;
@@ -92,6 +104,8 @@ final class ServeCommand implements Callable<Integer> {
         c.workers = workers;
         c.maxUploadBytes = maxUploadMb * 1024L * 1024L;
         c.jobsPerMinute = jobsPerMinute;
+        c.detectPerMinute = detectPerMinute;
+        c.metricsTokenFile = metricsTokenFile;
         c.passphrase = Passphrase.forOpening(ctx);
         if (tsaCert != null && tsaUrl == null) {
             throw CliException.usage("--tsa-cert needs --tsa-url");

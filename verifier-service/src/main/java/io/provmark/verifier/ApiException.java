@@ -1,7 +1,7 @@
 package io.provmark.verifier;
 
 /** An HTTP error with a client-facing message; rendered as {@code {"error": "..."}}. */
-final class ApiException extends RuntimeException {
+class ApiException extends RuntimeException {
     final int status;
 
     ApiException(int status, String message) {

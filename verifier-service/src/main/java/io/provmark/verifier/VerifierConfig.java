@@ -32,6 +32,13 @@ public final class VerifierConfig {
      * null: they are stored unencrypted.
      */
     public char[] signingPassphrase;
+    /** Synchronous detections (POST /api/detect) one API token may run per minute (token bucket). */
+    public int detectPerMinute = 600;
+    /**
+     * Null: none. A file holding a bearer token (at least 32 characters) accepted on GET /metrics only,
+     * for a Prometheus scraper; only its SHA-256 is kept in memory.
+     */
+    public Path metricsTokenFile;
 
     public VerifierConfig(Path dataDir) {
         this.dataDir = dataDir;

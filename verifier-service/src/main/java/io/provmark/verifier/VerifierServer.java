@@ -77,7 +77,9 @@ public final class VerifierServer implements AutoCloseable {
             new Endpoint("GET", "/api/jobs/{jobId}/report", 200, ALL),
             new Endpoint("GET", "/api/jobs/{jobId}/report/files/<file>", 200, ALL),
             new Endpoint("GET", "/api/audit", 200, EnumSet.of(Role.ADMIN, Role.AUDITOR)),
-            new Endpoint("GET", "/api/audit/export", 200, EnumSet.of(Role.ADMIN, Role.AUDITOR)));
+            new Endpoint("GET", "/api/audit/export", 200, EnumSet.of(Role.ADMIN, Role.AUDITOR)),
+            new Endpoint("POST", "/api/detect", 200, EnumSet.of(Role.ADMIN, Role.RESEARCHER)),
+            new Endpoint("GET", "/metrics", 200, EnumSet.of(Role.ADMIN, Role.AUDITOR)));
 
     final VerifierConfig config;
     final Db db;
@@ -88,6 +90,8 @@ public final class VerifierServer implements AutoCloseable {
     final Path reportsDir;
     final JobRunner jobs;
     private final RateLimiter jobLimiter;
+    final Metrics metrics;
+    private final Detection detection;
     private final Javalin app;
     private final String bootstrapToken;
 
@@ -101,6 +105,7 @@ public final class VerifierServer implements AutoCloseable {
     private VerifierServer(VerifierConfig config) throws Exception {
         this.config = config;
         Timestamping.fromConfig(config); // bad TSA settings stop startup before anything is written
+        byte[] metricsToken = Detection.readMetricsToken(config.metricsTokenFile); // a bad file stops the start before anything exists
         Path data = config.dataDir.toAbsolutePath();
         if (!Files.exists(data)) {
             Files.createDirectories(data);
@@ -117,6 +122,9 @@ public final class VerifierServer implements AutoCloseable {
         this.bootstrapToken = bootstrapAdmin(data);
         this.jobs = new JobRunner(this);
         this.jobLimiter = new RateLimiter(config.jobsPerMinute, System::nanoTime);
+        this.metrics = new Metrics(db, Metrics.knownTemplates(ENDPOINTS, OpenApi.PUBLIC));
+        this.detection = new Detection(this, new RateLimiter("detection calls", config.detectPerMinute, System::nanoTime),
+                metricsToken);
         this.app = Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
             cfg.http.maxRequestSize = config.maxUploadBytes;
@@ -128,6 +136,8 @@ public final class VerifierServer implements AutoCloseable {
                 sf.headers = Map.of("Content-Security-Policy", WEB_CSP, "X-Content-Type-Options", "nosniff",
                         "Referrer-Policy", "no-referrer", "X-Frame-Options", "DENY", "Cache-Control", "no-cache");
             });
+            cfg.requestLogger.http((ctx, ms) -> metrics.request(ctx.method().name(), Metrics.template(ctx),
+                    ctx.status().getCode(), ms / 1000.0));
         });
         routes();
     }
@@ -223,13 +233,20 @@ public final class VerifierServer implements AutoCloseable {
         void handle(Context ctx, Caller caller) throws Exception;
     }
 
-    private void routes() {
-        app.exception(ApiException.class, (e, ctx) -> error(ctx, e.status, e.getMessage()));
+    private void routes() throws IOException {
+        app.exception(ApiException.class, (e, ctx) -> {
+            if (e instanceof RateLimiter.Denied) {
+                ctx.header("Retry-After", Long.toString(((RateLimiter.Denied) e).retryAfterSeconds));
+            }
+            error(ctx, e.status, e.getMessage());
+        });
         app.exception(Exception.class, (e, ctx) -> {
             LOG.error("internal error on {} {}", ctx.method(), ctx.path(), e);
             error(ctx, 500, "internal error: " + e.getClass().getSimpleName());
         });
         app.get("/api/health", ctx -> json(ctx, 200, Map.of("status", "ok")));
+        byte[] openApi = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(OpenApi.document(version()));
+        app.get("/api/openapi.json", ctx -> ctx.status(200).contentType("application/json").result(openApi));
         Map<String, Handler> handlers = new LinkedHashMap<>();
         handlers.put("GET /api/me", (ctx, c) -> json(ctx, 200, Map.of("name", c.name(), "role", c.role().id())));
         handlers.put("POST /api/tokens", this::postToken);
@@ -274,12 +291,17 @@ public final class VerifierServer implements AutoCloseable {
                 audit.export(os);
             }
         });
+        handlers.put("POST /api/detect", detection::detect);
+        handlers.put("GET /metrics", (ctx, c) -> ctx.status(200).contentType(Metrics.CONTENT_TYPE).result(metrics.scrape()));
         for (Endpoint e : ENDPOINTS) {
             Handler h = handlers.get(e.method() + " " + e.path());
             if (h == null) {
                 throw new IllegalStateException("no handler for " + e);
             }
-            io.javalin.http.Handler wrapped = ctx -> h.handle(ctx, authorize(ctx, e.roles()));
+            // GET /metrics also takes the separate scraper token, which is valid nowhere else
+            io.javalin.http.Handler wrapped = e.path().equals("/metrics")
+                    ? ctx -> h.handle(ctx, detection.isMetricsToken(ctx) ? null : authorize(ctx, e.roles()))
+                    : ctx -> h.handle(ctx, authorize(ctx, e.roles()));
             if (e.method().equals("GET")) {
                 app.get(e.path(), wrapped);
             } else {
@@ -539,11 +561,25 @@ public final class VerifierServer implements AutoCloseable {
         if (EvidenceParser.TEXT.equals(ev.get("kind")) && "none".equals(profile.tokenizer())) {
             throw new ApiException(422, "text evidence needs a profile with a tokenizer; profile " + profileId + " has none");
         }
-        jobLimiter.acquire(c.tokenId());
+        limit(jobLimiter, "jobs", c);
         String id = jobs.enqueue(caseId, evidenceId, profileId, c.tokenId(), jobKind, kindOptions);
         audit.append(c.tokenId(), c.label(), "job.create", id, "kind=" + jobKind + " case=" + caseId + " evidence=" + evidenceId
                 + " profile=" + profileId + (kindOptions == null ? "" : " options=" + kindOptions));
         json(ctx, 201, jobs.describe(jobs.row(id)));
+    }
+
+    /** Takes a rate-limit permit; a denial is counted, and audited once per run of denials. */
+    void limit(RateLimiter limiter, String name, Caller c) {
+        try {
+            limiter.acquire(c.tokenId());
+        } catch (RateLimiter.Denied d) {
+            metrics.denied(name);
+            if (d.firstOfEpisode) {
+                audit.append(c.tokenId(), c.label(), "ratelimit.deny", name,
+                        "limit=" + limiter.perMinute() + "/min; further denials until a permit is granted are only counted in metrics");
+            }
+            throw d;
+        }
     }
 
     private List<String> reportFiles(String jobId) throws IOException {

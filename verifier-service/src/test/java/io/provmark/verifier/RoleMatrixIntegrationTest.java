@@ -13,7 +13,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Every endpoint × every role (and no token, and an unknown token): the expected status. */
+/** Every endpoint × every role (and no token, an unknown token, the metrics scraper token): the expected status. */
 class RoleMatrixIntegrationTest {
     @TempDir
     Path tmp;
@@ -41,7 +41,12 @@ class RoleMatrixIntegrationTest {
             assertEquals("done", h.waitForJob(doneJob, "done", "failed").get("state").asText());
         }
         // phase 2: no workers, so a freshly created job stays queued and can always be cancelled
-        try (Harness h = new Harness(data).start(0)) {
+        String metricsToken = "matrix-metrics-token-0123456789abcdefghij";
+        java.nio.file.Files.writeString(tmp.resolve("metrics-token"), metricsToken);
+        VerifierConfig cfg = Harness.config(data, 0);
+        cfg.metricsTokenFile = tmp.resolve("metrics-token");
+        try (Harness h = new Harness(data)) {
+            h.server = VerifierServer.start(cfg);
             h.admin = admin;
             assertEquals(200, h.call("GET", "/api/health", null, (byte[]) null).status());
             List<String> failures = new ArrayList<>();
@@ -53,6 +58,7 @@ class RoleMatrixIntegrationTest {
                 }
                 callers.add("none");
                 callers.add("bogus");
+                callers.add("metrics");
                 for (String who : callers) {
                     String jobId = doneJob;
                     if (e.path().endsWith("/cancel")) {
@@ -69,10 +75,14 @@ class RoleMatrixIntegrationTest {
                             body = "{\"tokens\":[1,2,3]}\n";
                             break;
                         case "POST /api/jobs": body = jobBody(caseId, evidenceId, profileId); break;
+                        case "POST /api/detect": body = "{\"profileId\":\"" + profileId + "\",\"tokens\":[5,6,7,8,9]}"; break;
                         default: break;
                     }
-                    String token = who.equals("none") ? null : who.equals("bogus") ? "pmv_not-a-real-token" : tokens.get(Role.parse(who));
-                    int expected = who.equals("none") || who.equals("bogus") ? 401
+                    String token = who.equals("none") ? null : who.equals("bogus") ? "pmv_not-a-real-token"
+                            : who.equals("metrics") ? metricsToken : tokens.get(Role.parse(who));
+                    // the scraper token is valid on GET /metrics only; it is no API token anywhere else
+                    int expected = who.equals("metrics") ? (e.path().equals("/metrics") ? 200 : 401)
+                            : who.equals("none") || who.equals("bogus") ? 401
                             : e.roles().contains(Role.parse(who)) ? e.successStatus() : 403;
                     Harness.Resp r = h.call(e.method(), path, token, body);
                     calls++;
@@ -84,7 +94,7 @@ class RoleMatrixIntegrationTest {
                 }
             }
             assertTrue(failures.isEmpty(), String.join("\n", failures));
-            assertEquals(VerifierServer.ENDPOINTS.size() * 6, calls);
+            assertEquals(VerifierServer.ENDPOINTS.size() * 7, calls);
             // key material is never in an admin response either
             String keys = h.call("GET", "/api/keys", admin, (byte[]) null).text();
             assertFalse(keys.contains(java.util.HexFormat.of().formatHex(h.keyset().primary().material())));
