@@ -35,8 +35,9 @@ class HelpTest {
     @Test
     void everyCommandHasDocumentedOptionsAndExamples() {
         List<CommandLine> all = allCommands();
-        assertEquals(17, all.size(),
-                "provmark, keys (4), profile (2), detect, demo, serve, report (1), attribute, calibrate, generate");
+        assertEquals(19, all.size(),
+                "provmark, keys (4), profile (2), detect, demo, serve, report (1), attribute, calibrate, generate,"
+                        + " serve-model, probe");
         for (CommandLine cl : all) {
             String name = cl.getCommandSpec().qualifiedName();
             for (OptionSpec o : cl.getCommandSpec().options()) {
