@@ -34,7 +34,8 @@ import picocli.CommandLine.Option;
             "",
             "If PROVMARK_MODEL_API_KEY is set, every request must send 'Authorization: Bearer <key>'. "
                     + "Errors are OpenAI-style JSON {\"error\": {\"message\", \"type\", ...}} with a 4xx/5xx "
-                    + "status. Streaming is not supported. --inject-faults makes the server answer some "
+                    + "status. stream: true is answered with server-sent events. --inject-faults makes the "
+                    + "server answer some "
                     + "generation requests with 429, 500, a stall, a non-JSON body or an empty answer, "
                     + "deterministically by seed, to test clients such as provmark probe.",
             ""},

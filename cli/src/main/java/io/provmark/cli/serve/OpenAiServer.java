@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.provmark.core.text.TextTokenizer;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -27,7 +28,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code POST /v1/chat/completions}, {@code GET /v1/models}, {@code GET /v1/models/{id}}. Response shapes follow
  * OpenAI's; errors are {@code {"error": {"message", "type", "param", "code"}}} with a 4xx/5xx status. Every
  * choice also carries {@code token_ids} and {@code prompt_token_ids} (the ids behind the text, as vLLM can
- * return them), so a caller need not re-tokenize. Streaming is not supported (400). See {@code docs/probe.md}.
+ * return them), so a caller need not re-tokenize. {@code stream: true} sends server-sent events. See
+ * {@code docs/probe.md}.
  */
 public final class OpenAiServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -238,8 +240,9 @@ public final class OpenAiServer implements AutoCloseable {
         if (!model.name().equals(name.textValue())) {
             throw modelNotFound(name.textValue());
         }
-        if (body.path("stream").asBoolean(false)) {
-            throw ApiError.invalid("stream", "streaming is not supported by provmark serve-model; send stream=false");
+        if (boolParam(body, "stream")) {
+            stream(ctx, body, chat, fault == FaultSpec.Fault.EMPTY);
+            return;
         }
         ObjectNode resp = chat ? chat(body, fault == FaultSpec.Fault.EMPTY) : completion(body, fault == FaultSpec.Fault.EMPTY);
         json(ctx, 200, resp);
@@ -569,6 +572,121 @@ public final class OpenAiServer implements AutoCloseable {
             bytes.add(b & 0xff);
         }
         e.put("token_id", id);
+    }
+
+    // ------------------------------------------------------------------ streaming
+
+    /**
+     * {@code stream: true}: server-sent events as OpenAI sends them, one chunk per token, then {@code [DONE]}.
+     * Each answer is generated whole first and then sent (a Kneser-Ney step takes about a millisecond); text
+     * deltas hold back a token that ends inside a UTF-8 character until the character is complete, so the
+     * concatenated deltas are exactly the non-streamed text. Log-probabilities and echo are not streamed (400).
+     */
+    private void stream(Context ctx, JsonNode body, boolean chat, boolean emptyFault) throws IOException {
+        int[] prompt;
+        int maxTokens;
+        if (chat) {
+            prompt = model.tokenizer().encode(ChatTemplate.render(messages(body)));
+            maxTokens = body.hasNonNull("max_completion_tokens")
+                    ? intParam(body, "max_completion_tokens", config.chatDefaultMaxTokens, 1, config.maxTokensLimit)
+                    : intParam(body, "max_tokens", config.chatDefaultMaxTokens, 1, config.maxTokensLimit);
+            if (boolParam(body, "logprobs")) {
+                throw ApiError.invalid("logprobs", "logprobs are not supported with stream=true");
+            }
+        } else {
+            prompt = promptIds(body.get("prompt"));
+            if (prompt.length == 0) {
+                throw ApiError.invalid("prompt", "prompt is empty");
+            }
+            maxTokens = intParam(body, "max_tokens", 16, 1, config.maxTokensLimit);
+            if (boolParam(body, "echo") || body.hasNonNull("logprobs")) {
+                throw ApiError.invalid(boolParam(body, "echo") ? "echo" : "logprobs",
+                        "echo and logprobs are not supported with stream=true");
+            }
+        }
+        int n = intParam(body, "n", 1, 1, MAX_N);
+        ServedModel.Params params = params(body, emptyFault ? 0 : maxTokens, -1);
+        long[] seeds = seeds(body, n);
+        boolean usage = body.path("stream_options").path("include_usage").asBoolean(false);
+        List<ServedModel.Generation> gens = new ArrayList<>();
+        for (int c = 0; c < n; c++) {
+            gens.add(model.generate(prompt, params, seeds[c]));
+        }
+        String id = (chat ? "chatcmpl-" : "cmpl-") + hexId();
+        long createdAt = System.currentTimeMillis() / 1000;
+        ctx.attribute(HANDLED, Boolean.TRUE);
+        ctx.status(200).contentType("text/event-stream");
+        ctx.header("Cache-Control", "no-cache");
+        java.io.OutputStream os = ctx.res().getOutputStream();
+        TextTokenizer tok = model.tokenizer();
+        long completionTokens = 0;
+        for (int c = 0; c < n; c++) {
+            int[] ids = gens.get(c).ids();
+            completionTokens += ids.length;
+            if (chat) {
+                ObjectNode d = JSON.createObjectNode();
+                d.put("role", "assistant");
+                d.put("content", "");
+                event(os, chunk(id, createdAt, chat, c, d, null));
+            }
+            int sent = 0;
+            for (int i = 1; i <= ids.length; i++) {
+                String text = tok.decode(Arrays.copyOf(ids, i));
+                if (i < ids.length && text.endsWith("\uFFFD")) {
+                    continue; // the token ends inside a character: wait for the rest of its bytes
+                }
+                if (text.length() > sent) {
+                    event(os, chunk(id, createdAt, chat, c, text.substring(sent), null));
+                    sent = text.length();
+                }
+            }
+            event(os, chunk(id, createdAt, chat, c, chat ? JSON.createObjectNode() : "", gens.get(c).finishReason()));
+        }
+        if (usage) {
+            ObjectNode u = JSON.createObjectNode();
+            u.put("id", id);
+            u.put("object", chat ? "chat.completion.chunk" : "text_completion");
+            u.put("created", createdAt);
+            u.put("model", model.name());
+            u.putArray("choices");
+            usage(u, prompt.length, completionTokens);
+            event(os, u);
+        }
+        os.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+        os.flush();
+    }
+
+    private ObjectNode chunk(String id, long createdAt, boolean chat, int index, Object delta, String finish) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("id", id);
+        o.put("object", chat ? "chat.completion.chunk" : "text_completion");
+        o.put("created", createdAt);
+        o.put("model", model.name());
+        ObjectNode ch = o.putArray("choices").addObject();
+        ch.put("index", index);
+        if (chat) {
+            if (delta instanceof String) {
+                ObjectNode d = JSON.createObjectNode();
+                d.put("content", (String) delta);
+                ch.set("delta", d);
+            } else {
+                ch.set("delta", (JsonNode) delta);
+            }
+        } else {
+            ch.put("text", (String) delta);
+        }
+        ch.putNull("logprobs");
+        if (finish == null) {
+            ch.putNull("finish_reason");
+        } else {
+            ch.put("finish_reason", finish);
+        }
+        return o;
+    }
+
+    private static void event(java.io.OutputStream os, JsonNode data) throws IOException {
+        os.write(("data: " + JSON.writeValueAsString(data) + "\n\n").getBytes(StandardCharsets.UTF_8));
+        os.flush();
     }
 
     // ------------------------------------------------------------------ output

@@ -260,6 +260,52 @@ class OpenAiServerTest {
         assertEquals(tok.decode(ids(c.get("token_ids"))), c.get("text").asText());
     }
 
+    /** The data payloads of a server-sent event stream; checks it ends with [DONE]. */
+    private static List<JsonNode> events(Resp r) throws IOException {
+        assertEquals(200, r.status(), r.body());
+        assertEquals(List.of("text/event-stream"), r.headers().get("content-type"));
+        List<JsonNode> out = new ArrayList<>();
+        String[] blocks = r.body().split("\n\n");
+        assertEquals("data: [DONE]", blocks[blocks.length - 1]);
+        for (int i = 0; i < blocks.length - 1; i++) {
+            assertTrue(blocks[i].startsWith("data: "), blocks[i]);
+            out.add(JSON.readTree(blocks[i].substring(6)));
+        }
+        return out;
+    }
+
+    @Test
+    void streamingSendsTheSameAnswerAsChunks() throws Exception {
+        String req = "{\"model\":\"tiny\",\"prompt\":\"The jury said\",\"max_tokens\":25,\"seed\":4";
+        String whole = post(server, "/v1/completions", req + "}", null).json().get("choices").get(0).get("text").asText();
+        List<JsonNode> ev = events(post(server, "/v1/completions",
+                req + ",\"stream\":true,\"stream_options\":{\"include_usage\":true}}", null));
+        StringBuilder sb = new StringBuilder();
+        String id = ev.get(0).get("id").asText();
+        for (JsonNode e : ev.subList(0, ev.size() - 1)) {
+            assertEquals("text_completion", e.get("object").asText());
+            assertEquals(id, e.get("id").asText(), "one id for the whole stream");
+            sb.append(e.get("choices").get(0).get("text").asText());
+        }
+        assertEquals(whole, sb.toString(), "chunks add up to the non-streamed answer");
+        assertEquals("length", ev.get(ev.size() - 2).get("choices").get(0).get("finish_reason").asText());
+        assertTrue(ev.get(ev.size() - 3).get("choices").get(0).get("finish_reason").isNull());
+        assertEquals(25, ev.get(ev.size() - 1).get("usage").get("completion_tokens").asInt());
+
+        String chat = "{\"model\":\"tiny\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"max_tokens\":12,\"seed\":8";
+        String content = post(server, "/v1/chat/completions", chat + "}", null).json().get("choices").get(0)
+                .get("message").get("content").asText();
+        List<JsonNode> cev = events(post(server, "/v1/chat/completions", chat + ",\"stream\":true}", null));
+        assertEquals("assistant", cev.get(0).get("choices").get(0).get("delta").get("role").asText());
+        StringBuilder cs = new StringBuilder();
+        for (JsonNode e : cev) {
+            assertEquals("chat.completion.chunk", e.get("object").asText());
+            cs.append(e.get("choices").get(0).get("delta").path("content").asText(""));
+        }
+        assertEquals(content, cs.toString());
+        assertEquals("length", cev.get(cev.size() - 1).get("choices").get(0).get("finish_reason").asText());
+    }
+
     @Test
     void modelsAreListed() throws Exception {
         Resp r = get(server, "/v1/models");
@@ -286,8 +332,10 @@ class OpenAiServerTest {
                 400, "invalid_request_error", "max_tokens");
         assertError(post(server, "/v1/completions", "{\"model\":\"tiny\",\"prompt\":\"x\",\"temperature\":3}", null),
                 400, "invalid_request_error", "temperature");
-        assertError(post(server, "/v1/completions", "{\"model\":\"tiny\",\"prompt\":\"x\",\"stream\":true}", null),
-                400, "invalid_request_error", "streaming");
+        assertError(post(server, "/v1/completions", "{\"model\":\"tiny\",\"prompt\":\"x\",\"stream\":true,\"logprobs\":1}",
+                null), 400, "invalid_request_error", "stream=true");
+        assertError(post(server, "/v1/completions", "{\"model\":\"tiny\",\"prompt\":\"x\",\"stream\":\"yes\"}", null),
+                400, "invalid_request_error", "stream");
         assertError(post(server, "/v1/completions", "{\"model\":\"tiny\",\"prompt\":[1,99999999]}", null),
                 400, "invalid_request_error", "token id");
         assertError(post(server, "/v1/completions", "{\"model\":\"tiny\",\"prompt\":[\"a\",\"b\"]}", null),
