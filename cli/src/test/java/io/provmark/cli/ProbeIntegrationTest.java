@@ -332,6 +332,36 @@ class ProbeIntegrationTest {
     }
 
     @Test
+    void chatMessagesAndTextPromptsAreSentAsDocumented() throws Exception {
+        Path p = dir.resolve("chat.jsonl");
+        Files.writeString(p, "{\"id\":1,\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"},"
+                + "{\"role\":\"user\",\"content\":\"Hi\"}]}\n{\"id\":\"t\",\"text\":\"Hello\"}\n");
+        Path out = dir.resolve("chat-answers.jsonl");
+        try (OpenAiServer s = server(null, null, null)) {
+            Cli.Result r = probe(Cli.env(), probeArgs(s, p, out, "--rate", "50/s", "--concurrency", "2"));
+            assertEquals(0, r.code(), r::toString);
+        }
+        for (JsonNode rec : records(out)) {
+            String rendered;
+            if (rec.get("id").isInt()) {
+                assertEquals(1, rec.get("id").asInt());
+                assertEquals("Be brief.", rec.get("messages").get(0).get("content").asText());
+                rendered = "System: Be brief.\n\nUser: Hi\n\nAssistant:";
+            } else {
+                assertEquals("Hello", rec.get("prompt").asText());
+                rendered = "User: Hello\n\nAssistant:";
+            }
+            int[] want = tok.encode(rendered);
+            int[] got = new int[rec.get("prompt_tokens").size()];
+            for (int i = 0; i < got.length; i++) {
+                got[i] = rec.get("prompt_tokens").get(i).asInt();
+            }
+            assertArrayEquals(want, got, "the chat template of docs/probe.md");
+        }
+        assertEquals(2, records(out).size());
+    }
+
+    @Test
     void readingModeStoresEchoedLogprobs() throws Exception {
         Path prompts = prompts("read.jsonl", 2);
         Path out = dir.resolve("read-answers.jsonl");
