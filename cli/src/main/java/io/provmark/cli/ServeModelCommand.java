@@ -1,5 +1,8 @@
 package io.provmark.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.provmark.cli.serve.FaultSpec;
 import io.provmark.cli.serve.OpenAiServer;
 import io.provmark.cli.serve.ServedModel;
@@ -14,6 +17,10 @@ import io.provmark.core.text.TokenizerException;
 import io.provmark.core.text.Tokenizers;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -50,6 +57,8 @@ final class ServeModelCommand implements Callable<Integer> {
     /** Environment variable holding the API key clients must send (unset: no check). */
     static final String API_KEY_ENV = "PROVMARK_MODEL_API_KEY";
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private final CliContext ctx;
 
     @Option(names = "--model", required = true, paramLabel = "FILE",
@@ -65,6 +74,11 @@ final class ServeModelCommand implements Callable<Integer> {
 
     @Option(names = "--keyset", paramLabel = "FILE", description = "Keyset holding the profile's key; needs --profile.")
     Path keysetFile;
+
+    @Option(names = "--accounts", paramLabel = "FILE",
+            description = "Per-account keys: JSONL {\"account\", \"api_key_sha256\", \"key_id\"}; a request with"
+                    + " that account's API key is watermarked with that key of --keyset (see docs/probe.md).")
+    Path accountsFile;
 
     @Option(names = "--host", paramLabel = "ADDR", defaultValue = "127.0.0.1",
             description = "Interface to listen on (default ${DEFAULT-VALUE}).")
@@ -110,6 +124,9 @@ final class ServeModelCommand implements Callable<Integer> {
         if ((profileFile == null) != (keysetFile == null)) {
             throw CliException.usage("--profile and --keyset go together: the watermark needs both");
         }
+        if (accountsFile != null && profileFile == null) {
+            throw CliException.usage("--accounts needs --profile and --keyset: accounts differ by watermark key");
+        }
         FaultSpec spec = FaultSpec.NONE;
         if (faults != null) {
             try {
@@ -136,6 +153,11 @@ final class ServeModelCommand implements Callable<Integer> {
         Embedder embedder = null;
         String keyId = null;
         int eos = -1;
+        Map<String, ServedModel> accounts = new LinkedHashMap<>();
+        String served = name != null ? name : defaultName(modelFile);
+        if (served.isBlank()) {
+            throw CliException.usage("--name must not be blank");
+        }
         if (profileFile != null) {
             Profile profile = Profiles.read(ctx, profileFile);
             if (!profile.tokenizer().equals(model.tokenizerId()) || profile.vocabSize() != model.vocabSize()) {
@@ -148,10 +170,9 @@ final class ServeModelCommand implements Callable<Integer> {
                     .embedder();
             keyId = profile.keyId();
             eos = profile.eosTokenId();
-        }
-        String served = name != null ? name : defaultName(modelFile);
-        if (served.isBlank()) {
-            throw CliException.usage("--name must not be blank");
+            if (accountsFile != null) {
+                accounts = readAccounts(profile, keyset, served, model, tok);
+            }
         }
         OpenAiServer.Config c = new OpenAiServer.Config();
         c.host = host;
@@ -163,6 +184,7 @@ final class ServeModelCommand implements Callable<Integer> {
             throw CliException.key(API_KEY_ENV + " is set but empty");
         }
         c.apiKey = key;
+        c.accounts = accounts;
         OpenAiServer server;
         try {
             server = OpenAiServer.start(new ServedModel(served, model, tok, embedder, eos, keyId), c);
@@ -174,12 +196,55 @@ final class ServeModelCommand implements Callable<Integer> {
         ctx.out.println("provmark serve-model: '" + served + "' (" + model.tokenizerId() + ", order " + model.order()
                 + ") on http://" + host + ":" + server.port() + "/v1, watermark "
                 + (keyId == null ? "off" : "on (key id " + keyId + ")") + ", API key "
-                + (key == null ? "not required" : "required") + (spec.active() ? ", injecting faults " + spec : ""));
-        if (key == null && !isLoopback(host)) {
+                + (key == null && accounts.isEmpty() ? "not required" : "required")
+                + (accounts.isEmpty() ? "" : ", " + accounts.size() + " accounts with their own keys") + (spec.active() ? ", injecting faults " + spec : ""));
+        if (key == null && accounts.isEmpty() && !isLoopback(host)) {
             ctx.err.println("provmark: warning: listening on " + host + " without an API key (set " + API_KEY_ENV + ")");
         }
         ctx.out.flush();
         return server;
+    }
+
+    /** Reads --accounts: one model variant per account, watermarked with the account's key. */
+    private Map<String, ServedModel> readAccounts(Profile profile, Keyset keyset, String served, KneserNeyModel model,
+                                                  TextTokenizer tok) {
+        Map<String, ServedModel> out = new LinkedHashMap<>();
+        Set<String> names = new HashSet<>();
+        String[] lines = Io.readUtf8(ctx, accountsFile, "accounts file").split("\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            if (lines[i].isBlank()) {
+                continue;
+            }
+            String where = "accounts file " + accountsFile + " line " + (i + 1);
+            JsonNode n;
+            try {
+                n = JSON.readTree(lines[i]);
+            } catch (JsonProcessingException e) {
+                throw CliException.badInput(where + ": malformed JSON: " + e.getOriginalMessage());
+            }
+            if (n == null || !n.isObject() || !n.path("account").isTextual() || !n.path("api_key_sha256").isTextual()
+                    || !n.path("key_id").isTextual()) {
+                throw CliException.badInput(where + ": expected {\"account\", \"api_key_sha256\", \"key_id\"} strings");
+            }
+            String hash = n.get("api_key_sha256").textValue().toLowerCase(java.util.Locale.ROOT);
+            if (!hash.matches("[0-9a-f]{64}")) {
+                throw CliException.badInput(where + ": api_key_sha256 must be 64 hex digits (SHA-256 of the API key)");
+            }
+            String account = n.get("account").textValue();
+            if (!names.add(account) || out.containsKey(hash)) {
+                throw CliException.badInput(where + ": account '" + account + "' or its API key hash appears twice");
+            }
+            String kid = n.get("key_id").textValue();
+            if (!keyset.contains(kid)) {
+                throw CliException.key(where + ": key id '" + kid + "' is not in keyset " + keysetFile);
+            }
+            Embedder e = Schemes.create(profile.withKeyId(kid), keyset.key(kid)).embedder();
+            out.put(hash, new ServedModel(served, model, tok, e, profile.eosTokenId(), kid));
+        }
+        if (out.isEmpty()) {
+            throw CliException.badInput("accounts file " + accountsFile + " lists no accounts");
+        }
+        return out;
     }
 
     static String defaultName(Path file) {

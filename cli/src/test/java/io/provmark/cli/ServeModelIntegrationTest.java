@@ -91,11 +91,19 @@ class ServeModelIntegrationTest {
     }
 
     private JsonNode post(OpenAiServer s, String path, Object body) throws IOException, InterruptedException {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + path))
+        return post(s, path, body, null, 200);
+    }
+
+    private JsonNode post(OpenAiServer s, String path, Object body, String bearer, int status)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + path))
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, r.statusCode(), r.body());
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+        if (bearer != null) {
+            b.header("Authorization", "Bearer " + bearer);
+        }
+        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(status, r.statusCode(), r.body());
         return JSON.readTree(r.body());
     }
 
@@ -149,6 +157,66 @@ class ServeModelIntegrationTest {
                 assertTrue(lp > -6, "unwatermarked answer log10 p = " + lp);
             }
         }
+    }
+
+    /**
+     * Two accounts, each served under its own key of one keyset: an account's answers carry its key's watermark
+     * (log10 p < -6, failure probability < 2e-7 per answer as above) and not the other key's (an unrelated key
+     * gives p < 1e-6 with probability at most 1e-6 per answer).
+     */
+    @Test
+    void eachAccountIsWatermarkedWithItsOwnKey() throws Exception {
+        Path ks = dir.resolve("cohorts.pmk");
+        assertEquals(0, Cli.run("keys", "create", "--keyset", ks.toString(), "--id", "cohort-a").code());
+        Cli.Result r = Cli.run("keys", "rotate", "--keyset", ks.toString(), "--id", "cohort-b");
+        assertEquals(0, r.code(), r::toString);
+        Path prof = dir.resolve("cohort-profile.json");
+        r = Cli.run("profile", "create", "--scheme", "red-green", "--keyset", ks.toString(), "--key-id", "cohort-a",
+                "--tokenizer", "r50k_base", "--gamma", "0.25", "--delta", "2", "--context-width", "1", "--out",
+                prof.toString());
+        assertEquals(0, r.code(), r::toString);
+        Path accounts = dir.resolve("accounts.jsonl");
+        Files.writeString(accounts, "{\"account\":\"acme-1\",\"api_key_sha256\":\""
+                + OpenAiServer.sha256Hex("sk-acct-a".getBytes(StandardCharsets.UTF_8)) + "\",\"key_id\":\"cohort-a\"}\n"
+                + "{\"account\":\"acme-2\",\"api_key_sha256\":\""
+                + OpenAiServer.sha256Hex("sk-acct-b".getBytes(StandardCharsets.UTF_8)) + "\",\"key_id\":\"cohort-b\"}\n");
+        Profile p = ProfileJson.read(Files.readString(prof));
+        Keyset keys = Io.openKeyset(ks, Cli.PASS.toCharArray());
+        Detector detA = new Detector(Schemes.create(p, keys.key("cohort-a")));
+        Detector detB = new Detector(Schemes.create(p.withKeyId("cohort-b"), keys.key("cohort-b")));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (OpenAiServer s = start(Cli.env(), out, "--model", model.toString(), "--profile", prof.toString(),
+                "--keyset", ks.toString(), "--accounts", accounts.toString(), "--name", "teacher")) {
+            assertTrue(out.toString(StandardCharsets.UTF_8).contains("2 accounts with their own keys"), out.toString());
+            Map<String, Object> req = Map.of("model", "teacher", "prompt", "The jury said", "max_tokens", 150, "seed", 3);
+            post(s, "/v1/completions", req, null, 401);
+            post(s, "/v1/completions", req, "sk-acct-c", 401);
+            for (String acct : List.of("a", "b")) {
+                JsonNode c = post(s, "/v1/completions", req, "sk-acct-" + acct, 200).get("choices").get(0);
+                int[] answer = ids(c.get("token_ids"));
+                int[] prompt = ids(c.get("prompt_token_ids"));
+                double a = detA.detect(answer, prompt, false).log10PValue();
+                double b = detB.detect(answer, prompt, false).log10PValue();
+                if (acct.equals("a")) {
+                    assertTrue(a < -6 && b > -6, "account a: log10 p under key a " + a + ", under key b " + b);
+                } else {
+                    assertTrue(b < -6 && a > -6, "account b: log10 p under key a " + a + ", under key b " + b);
+                }
+            }
+        }
+        Files.writeString(accounts, "{\"account\":\"x\",\"api_key_sha256\":\"" + "ab".repeat(32)
+                + "\",\"key_id\":\"no-such-key\"}\n");
+        r = Cli.run("serve-model", "--model", model.toString(), "--profile", prof.toString(), "--keyset", ks.toString(),
+                "--accounts", accounts.toString());
+        assertEquals(ExitCodes.KEY, r.code(), r::toString);
+        assertTrue(r.err().contains("no-such-key"), r::toString);
+        Files.writeString(accounts, "{\"account\":\"x\",\"api_key_sha256\":\"sk-plain-key\",\"key_id\":\"cohort-a\"}\n");
+        r = Cli.run("serve-model", "--model", model.toString(), "--profile", prof.toString(), "--keyset", ks.toString(),
+                "--accounts", accounts.toString());
+        assertEquals(ExitCodes.BAD_INPUT, r.code(), r::toString);
+        assertTrue(r.err().contains("64 hex digits"), r::toString);
+        r = Cli.run("serve-model", "--model", model.toString(), "--accounts", accounts.toString());
+        assertEquals(ExitCodes.USAGE, r.code(), r::toString);
     }
 
     @Test

@@ -60,6 +60,12 @@ public final class OpenAiServer implements AutoCloseable {
         public int chatDefaultMaxTokens = 256;
         /** Optional hook before each generation request. */
         public RequestHook hook;
+        /**
+         * Per-account variants of the served model (same model and tokenizer, each watermarked with its
+         * account's key), by lower-case hex SHA-256 of the account's API key. When non-empty every request
+         * needs a bearer token: an account's key selects its variant, {@link #apiKey} (if set) the default.
+         */
+        public Map<String, ServedModel> accounts = Map.of();
     }
 
     private final ServedModel model;
@@ -93,6 +99,16 @@ public final class OpenAiServer implements AutoCloseable {
         }
         if (config.apiKey != null && config.apiKey.isEmpty()) {
             throw new IllegalArgumentException("the model API key is set but empty");
+        }
+        for (ServedModel a : config.accounts.values()) {
+            if (!a.name().equals(model.name()) || a.tokenizer() != model.tokenizer() || a.vocabSize() != model.vocabSize()) {
+                throw new IllegalArgumentException("account variants must serve the same model and tokenizer");
+            }
+        }
+        for (String k : config.accounts.keySet()) {
+            if (!k.matches("[0-9a-f]{64}")) {
+                throw new IllegalArgumentException("account keys are listed by lower-case hex SHA-256");
+            }
         }
         OpenAiServer s = new OpenAiServer(model, config);
         s.app.start(config.host, config.port);
@@ -184,21 +200,39 @@ public final class OpenAiServer implements AutoCloseable {
                 "The model '" + name + "' does not exist; this server serves '" + model.name() + "'");
     }
 
-    private void authorize(Context ctx) {
-        if (apiKey == null) {
-            return;
+    /** Checks the caller's API key; returns the model variant to generate with (an account's, else the default). */
+    private ServedModel authorize(Context ctx) {
+        if (apiKey == null && config.accounts.isEmpty()) {
+            return model;
         }
         String h = ctx.header("Authorization");
         byte[] given = h != null && h.startsWith("Bearer ") ? h.substring(7).strip().getBytes(StandardCharsets.UTF_8) : null;
+        if (given != null && !config.accounts.isEmpty()) {
+            // looked up by hash: the server keeps no account key in clear
+            ServedModel account = config.accounts.get(sha256Hex(given));
+            if (account != null) {
+                return account;
+            }
+        }
         // constant-time comparison; the key itself never appears in a message
-        if (given == null || !MessageDigest.isEqual(given, apiKey)) {
+        if (given == null || apiKey == null || !MessageDigest.isEqual(given, apiKey)) {
             throw new ApiError(401, "invalid_request_error", null, "invalid_api_key",
                     given == null ? "missing API key: send 'Authorization: Bearer <key>'" : "incorrect API key provided");
+        }
+        return model;
+    }
+
+    /** Lower-case hex SHA-256, as account keys are listed. */
+    public static String sha256Hex(byte[] b) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 
     private void generation(Context ctx, boolean chat) throws Exception {
-        authorize(ctx);
+        ServedModel active = authorize(ctx);
         long index = requests.getAndIncrement();
         if (config.hook != null) {
             config.hook.beforeRequest(index);
@@ -241,10 +275,11 @@ public final class OpenAiServer implements AutoCloseable {
             throw modelNotFound(name.textValue());
         }
         if (boolParam(body, "stream")) {
-            stream(ctx, body, chat, fault == FaultSpec.Fault.EMPTY);
+            stream(ctx, body, chat, fault == FaultSpec.Fault.EMPTY, active);
             return;
         }
-        ObjectNode resp = chat ? chat(body, fault == FaultSpec.Fault.EMPTY) : completion(body, fault == FaultSpec.Fault.EMPTY);
+        ObjectNode resp = chat ? chat(body, fault == FaultSpec.Fault.EMPTY, active)
+                : completion(body, fault == FaultSpec.Fault.EMPTY, active);
         json(ctx, 200, resp);
     }
 
@@ -368,7 +403,7 @@ public final class OpenAiServer implements AutoCloseable {
 
     // ------------------------------------------------------------------ completions
 
-    private ObjectNode completion(JsonNode body, boolean emptyFault) {
+    private ObjectNode completion(JsonNode body, boolean emptyFault, ServedModel active) {
         int[] prompt = promptIds(body.get("prompt"));
         boolean echo = boolParam(body, "echo");
         int maxTokens = intParam(body, "max_tokens", 16, 0, config.maxTokensLimit);
@@ -393,7 +428,7 @@ public final class OpenAiServer implements AutoCloseable {
         ArrayNode choices = o.putArray("choices");
         long completionTokens = 0;
         for (int c = 0; c < n; c++) {
-            ServedModel.Generation g = model.generate(prompt, params, seeds[c]);
+            ServedModel.Generation g = active.generate(prompt, params, seeds[c]);
             if (emptyFault) {
                 g = new ServedModel.Generation(new int[0], g.scores(), "stop");
             }
@@ -508,7 +543,7 @@ public final class OpenAiServer implements AutoCloseable {
         return out;
     }
 
-    private ObjectNode chat(JsonNode body, boolean emptyFault) {
+    private ObjectNode chat(JsonNode body, boolean emptyFault, ServedModel active) {
         int[] prompt = model.tokenizer().encode(ChatTemplate.render(messages(body)));
         int maxTokens = body.hasNonNull("max_completion_tokens")
                 ? intParam(body, "max_completion_tokens", config.chatDefaultMaxTokens, 1, config.maxTokensLimit)
@@ -530,7 +565,7 @@ public final class OpenAiServer implements AutoCloseable {
         ArrayNode choices = o.putArray("choices");
         long completionTokens = 0;
         for (int c = 0; c < n; c++) {
-            ServedModel.Generation g = model.generate(prompt, params, seeds[c]);
+            ServedModel.Generation g = active.generate(prompt, params, seeds[c]);
             if (emptyFault) {
                 g = new ServedModel.Generation(new int[0], g.scores(), "stop");
             }
@@ -582,7 +617,8 @@ public final class OpenAiServer implements AutoCloseable {
      * deltas hold back a token that ends inside a UTF-8 character until the character is complete, so the
      * concatenated deltas are exactly the non-streamed text. Log-probabilities and echo are not streamed (400).
      */
-    private void stream(Context ctx, JsonNode body, boolean chat, boolean emptyFault) throws IOException {
+    private void stream(Context ctx, JsonNode body, boolean chat, boolean emptyFault, ServedModel active)
+            throws IOException {
         int[] prompt;
         int maxTokens;
         if (chat) {
@@ -610,7 +646,7 @@ public final class OpenAiServer implements AutoCloseable {
         boolean usage = body.path("stream_options").path("include_usage").asBoolean(false);
         List<ServedModel.Generation> gens = new ArrayList<>();
         for (int c = 0; c < n; c++) {
-            gens.add(model.generate(prompt, params, seeds[c]));
+            gens.add(active.generate(prompt, params, seeds[c]));
         }
         String id = (chat ? "chatcmpl-" : "cmpl-") + hexId();
         long createdAt = System.currentTimeMillis() / 1000;
