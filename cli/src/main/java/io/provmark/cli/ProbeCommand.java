@@ -78,7 +78,8 @@ final class ProbeCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--failures", paramLabel = "FILE",
-            description = "Where prompts that failed for good are listed (default: <out>.failures.jsonl).")
+            description = "Where prompts that failed for good are listed (default: --out with .failures.jsonl"
+                    + " in place of .jsonl).")
     Path failuresFile;
 
     @Option(names = "--mode", paramLabel = "MODE", defaultValue = "chat",
@@ -168,7 +169,19 @@ final class ProbeCommand implements Callable<Integer> {
                 throw CliException.badInput(conflict);
             }
             ProgressBar bar = new ProgressBar(ctx, ctx.console != null);
-            s = prober.run(prompts, journal, bar::update);
+            // Ctrl-C: every answer written so far is fsynced; say how to go on
+            Thread hook = new Thread(() -> ctx.err.println(System.lineSeparator() + "probe: interrupted; the answers so far"
+                    + " are safe in " + out + ": rerun the same command to resume"), "provmark-probe-interrupt");
+            Runtime.getRuntime().addShutdownHook(hook);
+            try {
+                s = prober.run(prompts, journal, bar::update);
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException e) {
+                    // already shutting down: the hook runs
+                }
+            }
             bar.finish(s.progress());
         } catch (IOException e) {
             throw new CliException(ExitCodes.INTERNAL, "answers file " + out + ": " + e.getMessage(), e);
