@@ -8,6 +8,9 @@ import io.provmark.cli.probe.ProbeJournal;
 import io.provmark.cli.probe.ProbePrompt;
 import io.provmark.cli.probe.ProbeSettings;
 import io.provmark.cli.probe.Prober;
+import io.provmark.core.text.TextTokenizer;
+import io.provmark.core.text.TokenizerException;
+import io.provmark.core.text.Tokenizers;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -135,6 +138,16 @@ final class ProbeCommand implements Callable<Integer> {
     @Option(names = "--allow-empty", description = "Accept empty answers (default: retried, then a failure).")
     boolean allowEmpty;
 
+    @Option(names = "--token-ids-out", paramLabel = "FILE",
+            description = "After the run, also write the answers as token-id JSONL {id, tokens, prompt_tokens} (the"
+                    + " input of provmark attribute and detect --token-ids), in prompt order; replaced each run.")
+    Path tokenIdsOut;
+
+    @Option(names = "--tokenizer", paramLabel = "ID",
+            description = "For --token-ids-out: tokenize answers (and prompts) the endpoint returned no ids for"
+                    + " (e.g. cl100k_base, hf:qwen3); without it such answers are left out, with a warning.")
+    String tokenizerId;
+
     @Option(names = "--no-raw", description = "Do not store the raw request and response bodies (hashes are kept).")
     boolean noRaw;
 
@@ -153,6 +166,20 @@ final class ProbeCommand implements Callable<Integer> {
             ctx.err.println("provmark: warning: sending the API key over plain http to " + settings.endpoint().getHost());
         }
         List<ProbePrompt> prompts = readPrompts(settings.chat());
+        TextTokenizer tokenizer = null;
+        if (tokenizerId != null) {
+            if (tokenIdsOut == null) {
+                throw CliException.usage("--tokenizer is only used with --token-ids-out");
+            }
+            try {
+                tokenizer = Tokenizers.byId(tokenizerId);
+            } catch (TokenizerException e) {
+                throw CliException.usage("--tokenizer: " + e.getMessage());
+            }
+        }
+        if (tokenIdsOut != null && (tokenIdsOut.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize()))) {
+            throw CliException.usage("--token-ids-out must differ from --out");
+        }
         Path failures = failuresFile != null ? failuresFile : defaultFailures(out);
         if (failures.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize())) {
             throw CliException.usage("--failures must differ from --out");
@@ -183,6 +210,9 @@ final class ProbeCommand implements Callable<Integer> {
                 }
             }
             bar.finish(s.progress());
+            if (tokenIdsOut != null) {
+                writeTokenIds(prompts, journal, tokenizer);
+            }
         } catch (IOException e) {
             throw new CliException(ExitCodes.INTERNAL, "answers file " + out + ": " + e.getMessage(), e);
         }
@@ -327,6 +357,60 @@ final class ProbeCommand implements Callable<Integer> {
             throw CliException.badInput("prompts " + promptsFile + " has no prompts (expected one JSON object per line)");
         }
         return prompts;
+    }
+
+    /**
+     * Writes the journal's answers to the prompts as token-id JSONL, in prompt order: ids the endpoint returned,
+     * else the answer (and a text prompt) tokenized with --tokenizer, else the answer is left out.
+     */
+    private void writeTokenIds(List<ProbePrompt> prompts, ProbeJournal journal, TextTokenizer tokenizer) {
+        StringBuilder sb = new StringBuilder();
+        int written = 0;
+        int skipped = 0;
+        for (ProbePrompt p : prompts) {
+            JsonNode r = journal.records().get(p.key());
+            if (r == null) {
+                continue;
+            }
+            ObjectNode o = JSON.createObjectNode();
+            o.set("id", p.id());
+            JsonNode tokens = r.get("answer_tokens");
+            JsonNode promptTokens = r.get("prompt_tokens");
+            if (tokens == null && tokenizer != null) {
+                tokens = ids(tokenizer.encode(r.path("answer").asText("")));
+                if (promptTokens == null && p.text() != null) {
+                    promptTokens = ids(tokenizer.encode(p.text()));
+                }
+            }
+            if (tokens == null) {
+                skipped++;
+                continue;
+            }
+            o.set("tokens", tokens);
+            if (promptTokens != null) {
+                o.set("prompt_tokens", promptTokens);
+            }
+            try {
+                sb.append(JSON.writeValueAsString(o)).append('\n');
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("cannot encode a token-id record", e);
+            }
+            written++;
+        }
+        Io.writeFile(tokenIdsOut, sb.toString().getBytes(StandardCharsets.UTF_8), true, "token-id file");
+        ctx.out.println("probe: wrote " + written + " answers as token ids to " + tokenIdsOut);
+        if (skipped > 0) {
+            ctx.err.println("provmark: warning: " + skipped + " answers have no token ids from the endpoint and were"
+                    + " left out of " + tokenIdsOut + "; give --tokenizer to tokenize them");
+        }
+    }
+
+    private static JsonNode ids(int[] ids) {
+        com.fasterxml.jackson.databind.node.ArrayNode a = JSON.createArrayNode();
+        for (int id : ids) {
+            a.add(id);
+        }
+        return a;
     }
 
     /** Replaces the failures file with this run's failures (atomically), or removes a stale one. */

@@ -49,6 +49,7 @@ class ProbeIntegrationTest {
     Path dir;
     ServedModel served;
     TextTokenizer tok;
+    KneserNeyModel kn;
 
     @BeforeAll
     void setUp(@TempDir Path tmp) {
@@ -59,7 +60,7 @@ class ProbeIntegrationTest {
         for (int i = 0; i < 60; i++) {
             docs.add(rnd.ints(400, 1000, 3000).toArray());
         }
-        KneserNeyModel kn = KneserNeyModel.train(docs, tok.vocabSize(), 3, tok.id(), tok.vocabularySha256());
+        kn = KneserNeyModel.train(docs, tok.vocabSize(), 3, tok.id(), tok.vocabularySha256());
         served = new ServedModel("suspect", kn, tok, null, -1, null);
     }
 
@@ -359,6 +360,55 @@ class ProbeIntegrationTest {
             assertArrayEquals(want, got, "the chat template of docs/probe.md");
         }
         assertEquals(2, records(out).size());
+    }
+
+    /**
+     * serve (watermarked) → probe (with 429s) → attribute: the harvested answers, exported as token ids, are
+     * attributed to our key; the same model served without the watermark is not. Model and scheme as in
+     * ServeModelIntegrationTest (green probability about 0.71 per watermarked token): 12 answers of 60 tokens
+     * give about 700 scored tuples, where p >= 1e-6 needs a green fraction below about 0.33, probability below
+     * exp(-2 * 700 * 0.32^2) < 1e-60 (Azuma-Hoeffding). Clean answers reach p < 1e-6 with probability <= 1e-6.
+     */
+    @Test
+    void probedAnswersOfAWatermarkedModelAreAttributed() throws Exception {
+        Path ks = dir.resolve("teacher.pmk");
+        Path prof = dir.resolve("teacher.json");
+        assertEquals(0, Cli.run("keys", "create", "--keyset", ks.toString(), "--id", "teacher-1").code());
+        Cli.Result r = Cli.run("profile", "create", "--scheme", "red-green", "--keyset", ks.toString(), "--tokenizer",
+                "r50k_base", "--gamma", "0.25", "--delta", "2", "--context-width", "1", "--out", prof.toString());
+        assertEquals(0, r.code(), r::toString);
+        io.provmark.core.profile.Profile profile = io.provmark.core.profile.ProfileJson.read(Files.readString(prof));
+        io.provmark.core.scheme.Embedder emb = io.provmark.core.scheme.Schemes.create(profile,
+                Io.openKeyset(ks, Cli.PASS.toCharArray()).key("teacher-1")).embedder();
+        Path prompts = prompts("attr.jsonl", 12);
+        for (boolean watermarked : new boolean[] {true, false}) {
+            String tag = watermarked ? "wm" : "clean";
+            Path out = dir.resolve(tag + "-answers.jsonl");
+            Path ids = dir.resolve(tag + "-ids.jsonl");
+            OpenAiServer.Config c = new OpenAiServer.Config();
+            c.faults = FaultSpec.parse("429:0.2,seed=1,retry-after=0");
+            ServedModel m = new ServedModel("suspect", kn, tok, watermarked ? emb : null, -1, null);
+            try (OpenAiServer s = OpenAiServer.start(m, c)) {
+                r = probe(Cli.env(), probeArgs(s, prompts, out, "--max-tokens", "60", "--backoff", "0.01",
+                        "--max-retries", "20", "--token-ids-out", ids.toString()));
+                assertEquals(0, r.code(), r::toString);
+                assertTrue(r.out().contains("wrote 12 answers as token ids"), r::toString);
+            }
+            List<JsonNode> idRecs = records(ids);
+            assertEquals(12, idRecs.size());
+            assertEquals("p-0", idRecs.get(0).get("id").asText(), "prompt order");
+            assertEquals(60, idRecs.get(0).get("tokens").size());
+            r = Cli.run("attribute", "--profile", prof.toString(), "--keyset", ks.toString(), "--answers", ids.toString(),
+                    "--controls", "0", "--format", "json");
+            assertEquals(0, r.code(), r::toString);
+            double log10p = JSON.readTree(r.out()).get("log10_p_value").asDouble();
+            if (watermarked) {
+                assertTrue(log10p < -6, "watermarked teacher's probed answers: log10 p = " + log10p);
+                assertEquals("attributed", JSON.readTree(r.out()).get("verdict").asText());
+            } else {
+                assertTrue(log10p > -6, "clean model's probed answers: log10 p = " + log10p);
+            }
+        }
     }
 
     @Test
