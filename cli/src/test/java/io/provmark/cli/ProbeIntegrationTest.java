@@ -457,6 +457,10 @@ class ProbeIntegrationTest {
 
             r = probe(Cli.env(), probeArgs(s, good, out, "--mode", "batch"));
             assertEquals(ExitCodes.USAGE, r.code(), r::toString);
+            assertEquals(5.0, ProbeCommand.parseRate("5/s"));
+            assertEquals(2.5, ProbeCommand.parseRate(" 2.5 "));
+            assertEquals(0.0, ProbeCommand.parseRate("0"));
+            assertEquals(dir.resolve("a.failures.jsonl"), ProbeCommand.defaultFailures(dir.resolve("a.jsonl")));
             r = probe(Cli.env(), probeArgs(s, good, out, "--rate", "fast"));
             assertEquals(ExitCodes.USAGE, r.code(), r::toString);
             assertTrue(r.err().contains("--rate"), r::toString);
