@@ -63,7 +63,11 @@ public final class ProbeJournal implements Closeable {
         if (abs.getParent() != null) {
             Files.createDirectories(abs.getParent());
         }
+        boolean created = !Files.exists(abs);
         FileChannel ch = FileChannel.open(abs, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        if (created && abs.getParent() != null) {
+            syncDirectory(abs.getParent());
+        }
         try {
             FileLock lock;
             try {
@@ -124,6 +128,15 @@ public final class ProbeJournal implements Closeable {
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
+        }
+    }
+
+    /** Makes a new file's directory entry durable (a fsync of the file alone does not); best effort. */
+    private static void syncDirectory(Path dir) {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // some platforms cannot open or sync a directory; the records themselves are still fsynced
         }
     }
 
