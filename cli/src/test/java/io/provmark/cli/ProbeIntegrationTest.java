@@ -411,6 +411,93 @@ class ProbeIntegrationTest {
         }
     }
 
+    /** A minimal other OpenAI-style endpoint (JDK HttpServer): no token ids, fixed body and status. */
+    private static com.sun.net.httpserver.HttpServer plainEndpoint(int status, String body,
+                                                                   java.util.concurrent.atomic.AtomicInteger hits)
+            throws IOException {
+        com.sun.net.httpserver.HttpServer h = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        h.createContext("/v1/chat/completions", ex -> {
+            hits.incrementAndGet();
+            ex.getRequestBody().readAllBytes();
+            byte[] b = body.getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().add("Content-Type", "application/json");
+            ex.sendResponseHeaders(status, b.length);
+            ex.getResponseBody().write(b);
+            ex.close();
+        });
+        h.start();
+        return h;
+    }
+
+    @Test
+    void otherEndpointsWithoutTokenIdsAndTheirErrors() throws Exception {
+        Path prompts = prompts("plain.jsonl", 2);
+        java.util.concurrent.atomic.AtomicInteger hits = new java.util.concurrent.atomic.AtomicInteger();
+        String ok = "{\"id\":\"c1\",\"object\":\"chat.completion\",\"model\":\"gpt-x\",\"choices\":[{\"index\":0,"
+                + "\"message\":{\"role\":\"assistant\",\"content\":\"Hello world\"},\"finish_reason\":\"stop\"}]}";
+        com.sun.net.httpserver.HttpServer h = plainEndpoint(200, ok, hits);
+        try {
+            String base = "http://127.0.0.1:" + h.getAddress().getPort() + "/v1";
+            Path out = dir.resolve("plain-answers.jsonl");
+            Path ids = dir.resolve("plain-ids.jsonl");
+            Cli.Result r = Cli.run("probe", "--endpoint", base, "--model", "gpt-x", "--prompts", prompts.toString(),
+                    "--out", out.toString(), "--token-ids-out", ids.toString());
+            assertEquals(0, r.code(), r::toString);
+            assertTrue(r.err().contains("no token ids") && r.err().contains("--tokenizer"), r::toString);
+            assertEquals(0, countLines(ids));
+            assertFalse(records(out).get(0).has("answer_tokens"));
+            assertEquals("gpt-x", records(out).get(0).get("response_model").asText());
+            r = Cli.run("probe", "--endpoint", base, "--model", "gpt-x", "--prompts", prompts.toString(),
+                    "--out", out.toString(), "--token-ids-out", ids.toString(), "--tokenizer", "r50k_base");
+            assertEquals(0, r.code(), r::toString);
+            for (JsonNode rec : records(ids)) {
+                assertArrayEquals(tok.encode("Hello world"), ints(rec.get("tokens")));
+                int i = Integer.parseInt(rec.get("id").asText().substring(2));
+                assertArrayEquals(tok.encode("Question number " + i + ": what did the jury say?"),
+                        ints(rec.get("prompt_tokens")));
+            }
+        } finally {
+            h.stop(0);
+        }
+        // a 400 is the prompt's permanent failure: not retried
+        hits.set(0);
+        h = plainEndpoint(400, "{\"error\":{\"message\":\"prompt too long\",\"type\":\"invalid_request_error\"}}", hits);
+        try {
+            Path out = dir.resolve("plain400.jsonl");
+            Cli.Result r = Cli.run("probe", "--endpoint", "http://127.0.0.1:" + h.getAddress().getPort() + "/v1",
+                    "--model", "gpt-x", "--prompts", prompts.toString(), "--out", out.toString(), "--backoff", "0");
+            assertEquals(ProbeCommand.INCOMPLETE, r.code(), r::toString);
+            assertTrue(r.err().contains("HTTP 400: prompt too long"), r::toString);
+            assertEquals(2, hits.get(), "one attempt per prompt");
+        } finally {
+            h.stop(0);
+        }
+        // JSON without choices is malformed: retried, then a failure
+        hits.set(0);
+        h = plainEndpoint(200, "{\"id\":\"x\",\"choices\":[]}", hits);
+        try {
+            Path out = dir.resolve("plain-nochoices.jsonl");
+            Cli.Result r = Cli.run("probe", "--endpoint", "http://127.0.0.1:" + h.getAddress().getPort() + "/v1",
+                    "--model", "gpt-x", "--prompts", prompts.toString(), "--out", out.toString(), "--backoff", "0",
+                    "--max-retries", "2");
+            assertEquals(ProbeCommand.INCOMPLETE, r.code(), r::toString);
+            assertTrue(r.err().contains("malformed response: no choices[0]"), r::toString);
+            assertEquals(6, hits.get(), "three attempts per prompt");
+            assertEquals(0, countLines(out));
+        } finally {
+            h.stop(0);
+        }
+    }
+
+    private static int[] ints(JsonNode a) {
+        int[] out = new int[a.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = a.get(i).asInt();
+        }
+        return out;
+    }
+
     @Test
     void readingModeStoresEchoedLogprobs() throws Exception {
         Path prompts = prompts("read.jsonl", 2);
