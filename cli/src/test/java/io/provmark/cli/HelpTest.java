@@ -35,8 +35,8 @@ class HelpTest {
     @Test
     void everyCommandHasDocumentedOptionsAndExamples() {
         List<CommandLine> all = allCommands();
-        assertEquals(17, all.size(),
-                "provmark, keys (4), profile (2), detect, demo, serve, report (1), attribute, calibrate, generate");
+        assertEquals(18, all.size(),
+                "provmark, keys (4), profile (2), detect, demo, serve, report (1), attribute, calibrate, generate, eval");
         for (CommandLine cl : all) {
             String name = cl.getCommandSpec().qualifiedName();
             for (OptionSpec o : cl.getCommandSpec().options()) {
