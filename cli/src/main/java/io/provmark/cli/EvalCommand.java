@@ -95,9 +95,7 @@ final class EvalCommand implements Callable<Integer> {
         try {
             cfg = EvalConfig.parse(json, source, quick);
             if (threads != null) {
-                cfg = new EvalConfig(cfg.tokenizer(), cfg.knOrder(), cfg.seed(), cfg.prompts(), cfg.promptTokens(),
-                        cfg.maxTokens(), cfg.temperature(), cfg.topK(), cfg.humanBrown(), cfg.humanKjv(), cfg.trainUnits(),
-                        cfg.lengths(), threads, cfg.dataDir(), cfg.schemes(), cfg.attacks());
+                cfg = cfg.withThreads(threads);
             }
         } catch (EvalException e) {
             throw CliException.badInput(e.getMessage());

@@ -74,6 +74,15 @@ public record EvalConfig(String tokenizer, int knOrder, long seed, int prompts, 
         lengths = List.copyOf(lengths);
     }
 
+    /** The same config with another thread count (the CLI's --threads). */
+    public EvalConfig withThreads(int n) {
+        if (n < 0 || n > 1024) {
+            throw new EvalException("threads must be in 0..1024, got " + n);
+        }
+        return new EvalConfig(tokenizer, knOrder, seed, prompts, promptTokens, maxTokens, temperature, topK, humanBrown,
+                humanKjv, trainUnits, lengths, n, dataDir, schemes, attacks);
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> TOP = Set.of("tokenizer", "kn_order", "seed", "prompts", "prompt_tokens",
             "max_tokens", "temperature", "top_k", "human_brown", "human_kjv", "train_units", "lengths", "threads", "data_dir",
@@ -106,8 +115,7 @@ public record EvalConfig(String tokenizer, int knOrder, long seed, int prompts, 
             Set<String> allowed = new HashSet<>(TOP);
             allowed.remove("quick");
             checkKeys(q, allowed, source, "quick.");
-            for (Iterator<Map.Entry<String, JsonNode>> it = q.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : q.properties()) {
                 o.set(e.getKey(), e.getValue());
             }
         }
