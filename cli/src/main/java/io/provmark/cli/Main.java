@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
         versionProvider = Main.Version.class,
         subcommands = {KeysCommand.class, ProfileCommand.class, DetectCommand.class, DemoCommand.class, ServeCommand.class, ReportCommand.class, AttributeCommand.class,
             CalibrateCommand.class, GenerateCommand.class, AuditCommand.class,
-            ServeModelCommand.class, ProbeCommand.class},
+            ServeModelCommand.class, ProbeCommand.class, EvalCommand.class},
         header = "Keyed statistical watermarks for LLM outputs.",
         description = {
             "Manage secret watermark keys, write the public profile a model is watermarked "

@@ -35,9 +35,9 @@ class HelpTest {
     @Test
     void everyCommandHasDocumentedOptionsAndExamples() {
         List<CommandLine> all = allCommands();
-        assertEquals(21, all.size(),
+        assertEquals(22, all.size(),
                 "provmark, keys (4), profile (2), detect, demo, serve, report (1), attribute, calibrate, generate,"
-                        + " audit (1), serve-model, probe");
+                        + " audit (1), serve-model, probe, eval");
         for (CommandLine cl : all) {
             String name = cl.getCommandSpec().qualifiedName();
             for (OptionSpec o : cl.getCommandSpec().options()) {
