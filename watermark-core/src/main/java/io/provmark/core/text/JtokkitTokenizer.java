@@ -176,6 +176,10 @@ public final class JtokkitTokenizer implements TextTokenizer {
         return vocabSha;
     }
 
+    static Integer vocabSizeOf(String id) {
+        return VOCAB.get(id);
+    }
+
     static boolean knows(String id) {
         return VOCAB.containsKey(id);
     }
