@@ -111,6 +111,11 @@ public final class HuggingFaceJsonTokenizer implements TextTokenizer, AutoClosea
         return vocabSize;
     }
 
+    @Override
+    public boolean hasToken(int id) {
+        return id >= 0 && id < vocabSize && assigned[id];
+    }
+
     /** The tokenizer.json this was loaded from. */
     public Path file() {
         return file;
