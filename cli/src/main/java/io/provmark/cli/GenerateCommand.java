@@ -223,7 +223,7 @@ final class GenerateCommand implements Callable<Integer> {
                 CalibrateCommand.requireKey(keyset, profile, profileFile, keysetFile)).embedder();
 
         // ids the tokenizer cannot decode: unassigned gaps (cl100k_base has 16) and an output layer's padding
-        int[] noToken = java.util.stream.IntStream.range(0, model.vocabSize()).filter(i -> !tok.hasToken(i)).toArray();
+        int[] noToken = io.provmark.core.lm.Generator.idsWithoutToken(tok, model.vocabSize());
         SplittableRandom master = new SplittableRandom(seed);
         StringBuilder sb = new StringBuilder();
         long start = System.nanoTime();

@@ -130,6 +130,14 @@ public final class Tokenizers {
                 + " ends with .json), or none (token ids only)";
     }
 
+    /**
+     * Whether {@code id} is an {@code hf:PATH} id, which reads a file from the local file system: a server that
+     * accepts profiles from users should refuse these and allow only built-in and {@code hf:NAME} ids.
+     */
+    public static boolean isPathId(String id) {
+        return id != null && id.startsWith(HF_PREFIX) && isPathSpec(id.substring(HF_PREFIX.length()));
+    }
+
     private static boolean isPathSpec(String spec) {
         return spec.indexOf('/') >= 0 || spec.indexOf('\\') >= 0 || spec.endsWith(".json");
     }

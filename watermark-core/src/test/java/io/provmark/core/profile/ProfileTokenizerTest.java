@@ -144,6 +144,8 @@ class ProfileTokenizerTest {
         assertEquals(3, tb.vocabSize());
         assertFalse(ta.vocabularySha256().equals(tb.vocabularySha256()), "other words, other hash");
         assertTrue(Tokenizers.isAvailable(idA) && Tokenizers.isAvailable(idDirB));
+        assertTrue(Tokenizers.isPathId(idA) && Tokenizers.isPathId(idDirB) && Tokenizers.isPathId("hf:t.json"));
+        assertFalse(Tokenizers.isPathId("hf:qwen3") || Tokenizers.isPathId("cl100k_base") || Tokenizers.isPathId(null));
 
         Profile pa = Profile.defaults("red-green", "k", idA, 3, ta.vocabularySha256());
         assertEquals(pa, ProfileJson.read(ProfileJson.write(pa)));
