@@ -51,6 +51,15 @@ public final class BrownGenerationTable {
 
     /** One scheme's results over all prompts. */
     record Row(String label, String profile, double[] log10p, int[] scored, long nanos, int tokens) {
+        double medianLog10p() {
+            double[] s = log10p.clone();
+            Arrays.sort(s);
+            return quantile(s, 0.5);
+        }
+    }
+
+    /** The rows (three watermarked, then three unwatermarked) and their markdown. */
+    record Table(List<Row> rows, String markdown) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -90,7 +99,7 @@ public final class BrownGenerationTable {
         if (prompts < 1 || promptTokens < 1 || tokens < 1 || threads < 1) {
             throw new IllegalArgumentException("--prompts, --prompt-tokens, --tokens and --threads must be >= 1");
         }
-        String md = run(tokId, order, modelFile, prompts, promptTokens, tokens, temperature, seed, threads);
+        String md = run(tokId, order, modelFile, prompts, promptTokens, tokens, temperature, seed, threads).markdown();
         if (outFile == null) {
             System.out.print(md);
         } else {
@@ -100,7 +109,7 @@ public final class BrownGenerationTable {
         }
     }
 
-    static String run(String tokId, int order, Path modelFile, int nPrompts, int promptTokens, int tokens,
+    static Table run(String tokId, int order, Path modelFile, int nPrompts, int promptTokens, int tokens,
                       double temperature, long seed, int threads) throws Exception {
         long t0 = System.nanoTime();
         TextTokenizer tok = Tokenizers.byId(tokId);
@@ -151,8 +160,8 @@ public final class BrownGenerationTable {
         } finally {
             pool.shutdown();
         }
-        return markdown(rows, tok, model, modelNote, promptIds.size(), promptTokens, tokens, temperature, seed,
-                promptDocs, noToken.length, (System.nanoTime() - t0) / 1e9);
+        return new Table(rows, markdown(rows, tok, model, modelNote, promptIds.size(), promptTokens, tokens, temperature,
+                seed, promptDocs, noToken.length, (System.nanoTime() - t0) / 1e9));
     }
 
     private static Row runRow(ExecutorService pool, Generator gen, WatermarkScheme embedWith, WatermarkScheme detectWith,
