@@ -58,6 +58,26 @@ class TokenizersTest {
     }
 
     @Test
+    void qwen3ProfileRecordsTheIndependentlyComputedHash() throws IOException {
+        boolean present = io.provmark.core.text.Tokenizers.isAvailable("hf:qwen3");
+        if (!present) {
+            System.err.println("SKIPPED: hf:qwen3 not fetched under " + io.provmark.core.text.Tokenizers.tokenizerDir()
+                    + "; run scripts/fetch-corpora.sh");
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(present, "hf:qwen3 not fetched");
+        Path p = dir.resolve("qwen3.json");
+        // Qwen3's output layer has 151,936 logits over the tokenizer's 151,669 ids
+        Cli.Result r = Cli.run("profile", "create", "--scheme", "synthid", "--key-id", "t-1", "--tokenizer", "hf:qwen3",
+                "--vocab-size", "151936", "--out", p.toString());
+        assertEquals(0, r.code(), r::toString);
+        JsonNode j = JSON.readTree(Files.readString(p));
+        assertEquals("hf:qwen3", j.get("tokenizer").asText());
+        // docs/text.md: recomputed independently in Python from the JSON file
+        assertEquals("04b3d8f3a14a710fdf894669a54f20d1977e67b15e6e2f3824bd5eda94715b3b", j.get("tokenizer_sha256").asText());
+        assertEquals(151936, j.get("vocab_size").asInt());
+    }
+
+    @Test
     void huggingFaceTokenizerByPathIsPinnedAndItsSizeEnforced() throws IOException {
         Path tokFile = TinyTokenizerJson.write(dir.resolve("tiny"), 30);
         Path p = dir.resolve("hf.json");
