@@ -16,8 +16,6 @@ import io.provmark.core.profile.ProfileJson;
 import io.provmark.core.scheme.Schemes;
 import io.provmark.core.stats.LogP;
 import io.provmark.core.text.TextTokenizer;
-import io.provmark.core.text.TokenizerException;
-import io.provmark.core.text.Tokenizers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -235,18 +233,8 @@ final class CalibrateCommand implements Callable<Integer> {
 
     /** The profile's tokenizer, with a clear error when it has none or it does not match the profile. */
     static TextTokenizer tokenizer(Profile profile, Path profileFile, String why) {
-        TextTokenizer t;
-        try {
-            t = Tokenizers.byId(profile.tokenizer());
-        } catch (TokenizerException e) {
-            throw CliException.badInput("profile " + profileFile + " (tokenizer '" + profile.tokenizer()
-                    + "'): " + why + ": " + e.getMessage());
-        }
-        if (t.vocabSize() != profile.vocabSize()) {
-            throw CliException.badInput("profile " + profileFile + " has vocab_size " + profile.vocabSize()
-                    + " but tokenizer '" + profile.tokenizer() + "' has " + t.vocabSize() + " ids");
-        }
-        return t;
+        // one rule for every command (pinned vocabulary hash, ids fit vocab_size): cli Tokenizers / core
+        return Tokenizers.forProfile(null, profile, profileFile, why);
     }
 
     /**

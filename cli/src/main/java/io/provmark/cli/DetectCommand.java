@@ -302,15 +302,18 @@ final class DetectCommand implements Callable<Integer> {
             String content = Io.readUtf8(ctx, source.tokenIds, "token file");
             return TokenInput.parseJsonl(content, source.tokenIds, profile.vocabSize());
         }
-        if (!Tokenizers.isJtokkit(profile.tokenizer())) {
+        if ("none".equals(profile.tokenizer())) {
             throw CliException.badInput("this profile has no tokenizer; use --token-ids (profile " + profileFile
-                    + " has tokenizer '" + profile.tokenizer() + "')");
+                    + " has tokenizer 'none')");
         }
+        // the tokenizer is checked (id known, vocabulary hash as pinned) before the text is read
+        io.provmark.core.text.TextTokenizer tok = Tokenizers.forProfile(ctx, profile, profileFile,
+                "detect --text tokenizes with the profile's tokenizer");
         String text = Io.readUtf8(ctx, source.text, "text file");
         if (text.isBlank()) {
             throw CliException.badInput("text file " + source.text + " is empty (nothing to test)");
         }
-        int[] tokens = Tokenizers.encode(profile.tokenizer(), text);
+        int[] tokens = tok.encode(text);
         for (int i = 0; i < tokens.length; i++) {
             if (tokens[i] >= profile.vocabSize()) {
                 throw CliException.badInput("text file " + source.text + ": token " + i + " = " + tokens[i]

@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.provmark.core.key.Keyset;
 import io.provmark.core.lm.KneserNeyFileException;
 import io.provmark.core.lm.KneserNeyModel;
+import io.provmark.core.lm.NextTokenModel;
+import io.provmark.core.lm.OnnxModelException;
+import io.provmark.core.lm.OnnxNextTokenModel;
 import io.provmark.core.profile.Profile;
 import io.provmark.core.scheme.Embedder;
 import io.provmark.core.scheme.Schemes;
@@ -22,14 +25,14 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code provmark generate}: watermarked text from the built-in Kneser-Ney model. */
+/** {@code provmark generate}: watermarked text from the built-in Kneser-Ney model or an ONNX causal LM. */
 @Command(name = "generate",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         sortOptions = false,
-        header = "Generate watermarked answers with a Kneser-Ney n-gram model.",
+        header = "Generate watermarked answers with a Kneser-Ney n-gram model or an ONNX causal LM.",
         description = {
-            "Continue every prompt with the n-gram model, watermarked with the profile and key. "
+            "Continue every prompt with the model, watermarked with the profile and key. "
                     + "At each step the model's logits are divided by the temperature, then top-k "
                     + "and top-p truncate them to a candidate set, and only then is the watermark "
                     + "applied: the scheme picks the token from the truncated candidate set "
@@ -39,16 +42,26 @@ import picocli.CommandLine.Option;
             "",
             "Prompts are JSONL: {\"id\": ..., \"text\": \"...\"} (tokenized with the profile's "
                     + "tokenizer) or {\"id\": ..., \"tokens\": [...]}. The output is JSONL "
-                    + "{\"id\", \"prompt_tokens\", \"tokens\", \"text\"}, written atomically. The model "
-                    + "file must have been trained with the profile's tokenizer. The same seed gives "
-                    + "the same answers; progress goes to standard error.",
+                    + "{\"id\", \"prompt_tokens\", \"tokens\", \"text\"}, written atomically. The same "
+                    + "seed gives the same answers; progress goes to standard error.",
+            "",
+            "--model FILE: a file ending in .onnx is an ONNX causal LM run by ONNX Runtime "
+                    + "(input int64 input_ids [batch, sequence], optional attention_mask and "
+                    + "position_ids, output float32 logits [batch, sequence, vocabulary]; its "
+                    + "vocabulary must equal the profile's vocab_size). Any other file is a "
+                    + "provmark Kneser-Ney model, which must have been trained with the profile's "
+                    + "tokenizer. The profile's tokenizer must match its tokenizer_sha256. Ids the "
+                    + "tokenizer has no token for (unassigned ids, an output layer's padding) get "
+                    + "logit -infinity and are never sampled.",
             ""},
         footerHeading = "%nExamples:%n",
         footer = {
             "  provmark generate --profile p.json --keyset k.pmk --model kn3.bin \\",
             "      --prompts prompts.jsonl --out answers.jsonl",
             "  provmark generate --profile p.json --keyset k.pmk --model kn3.bin \\",
-            "      --prompts p.jsonl --out a.jsonl --max-tokens 200 --top-k 50 --seed 7"})
+            "      --prompts p.jsonl --out a.jsonl --max-tokens 200 --top-k 50 --seed 7",
+            "  provmark generate --profile qwen3.json --keyset k.pmk --model qwen3.onnx \\",
+            "      --prompts p.jsonl --out a.jsonl --onnx-max-context 512"})
 final class GenerateCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Minimum time between two progress lines. */
@@ -65,8 +78,22 @@ final class GenerateCommand implements Callable<Integer> {
     Path keysetFile;
 
     @Option(names = "--model", required = true, paramLabel = "FILE",
-            description = "A Kneser-Ney model file trained with the profile's tokenizer.")
+            description = "A Kneser-Ney model file trained with the profile's tokenizer, or an ONNX causal LM"
+                    + " (a file name ending in .onnx).")
     Path modelFile;
+
+    @Option(names = "--onnx-input", paramLabel = "NAME", defaultValue = "input_ids",
+            description = "ONNX: name of the int64 token id input (default ${DEFAULT-VALUE}).")
+    String onnxInput;
+
+    @Option(names = "--onnx-logits", paramLabel = "NAME", defaultValue = "logits",
+            description = "ONNX: name of the float32 logits output (default ${DEFAULT-VALUE}).")
+    String onnxLogits;
+
+    @Option(names = "--onnx-max-context", paramLabel = "N", defaultValue = "2048",
+            description = "ONNX: feed at most the last N tokens (no key/value cache: each step runs the whole"
+                    + " context; default ${DEFAULT-VALUE}).")
+    int onnxMaxContext;
 
     @Option(names = "--prompts", required = true, paramLabel = "FILE",
             description = "Prompts, JSONL with id and text or tokens.")
@@ -120,9 +147,42 @@ final class GenerateCommand implements Callable<Integer> {
         if (!force && Files.exists(out)) {
             throw CliException.badInput("answers file " + out + " already exists; use --force to replace it");
         }
+        if (onnxMaxContext < 1) {
+            throw CliException.usage("--onnx-max-context must be >= 1, got " + onnxMaxContext);
+        }
+        boolean onnx = isOnnx(modelFile);
+        if (!onnx && (!"input_ids".equals(onnxInput) || !"logits".equals(onnxLogits) || onnxMaxContext != 2048)) {
+            throw CliException.usage("--onnx-input, --onnx-logits and --onnx-max-context apply only to an .onnx --model");
+        }
         Profile profile = Profiles.read(ctx, profileFile);
-        TextTokenizer tok = CalibrateCommand.tokenizer(profile, profileFile,
+        TextTokenizer tok = Tokenizers.forProfile(ctx, profile, profileFile,
                 "generate decodes answers with the profile's tokenizer");
+        String content = Io.readUtf8(ctx, promptsFile, "prompts");
+        List<CalibrateCommand.Doc> prompts = CalibrateCommand.readDocs(content, promptsFile, "prompts", profile, "text");
+        NextTokenModel model = onnx ? loadOnnx(profile) : loadKneserNey(profile, tok);
+        try {
+            if (onnx) {
+                for (CalibrateCommand.Doc d : prompts) {
+                    if (d.tokens().length == 0) {
+                        throw CliException.badInput("prompts " + promptsFile + ": prompt " + d.id() + " has no tokens;"
+                                + " an ONNX causal LM needs at least one context token");
+                    }
+                }
+            }
+            return run(profile, tok, prompts, model);
+        } finally {
+            if (model instanceof OnnxNextTokenModel) {
+                ((OnnxNextTokenModel) model).close();
+            }
+        }
+    }
+
+    static boolean isOnnx(Path file) {
+        Path name = file.getFileName();
+        return name != null && name.toString().toLowerCase(java.util.Locale.ROOT).endsWith(".onnx");
+    }
+
+    private NextTokenModel loadKneserNey(Profile profile, TextTokenizer tok) {
         KneserNeyModel model;
         try {
             model = KneserNeyModel.load(modelFile, tok);
@@ -135,12 +195,35 @@ final class GenerateCommand implements Callable<Integer> {
             throw CliException.badInput("model " + modelFile + " has " + model.vocabSize()
                     + " token ids but profile " + profileFile + " has vocab_size " + profile.vocabSize());
         }
-        String content = Io.readUtf8(ctx, promptsFile, "prompts");
-        List<CalibrateCommand.Doc> prompts = CalibrateCommand.readDocs(content, promptsFile, "prompts", profile, "text");
+        return model;
+    }
+
+    private NextTokenModel loadOnnx(Profile profile) {
+        OnnxNextTokenModel.Options o = new OnnxNextTokenModel.Options(onnxInput,
+                OnnxNextTokenModel.Options.DEFAULT.attentionMask(), OnnxNextTokenModel.Options.DEFAULT.positionIds(),
+                onnxLogits, onnxMaxContext);
+        OnnxNextTokenModel m;
+        try {
+            m = OnnxNextTokenModel.load(modelFile, o);
+        } catch (OnnxModelException e) {
+            throw CliException.badInput(e.getMessage());
+        }
+        try {
+            m.requireVocabSize(profile.vocabSize());
+        } catch (OnnxModelException e) {
+            m.close();
+            throw CliException.badInput(e.getMessage() + " (profile " + profileFile + ")");
+        }
+        return m;
+    }
+
+    private int run(Profile profile, TextTokenizer tok, List<CalibrateCommand.Doc> prompts, NextTokenModel model) {
         Keyset keyset = Io.openKeyset(ctx, keysetFile);
         Embedder embedder = Schemes.create(profile,
                 CalibrateCommand.requireKey(keyset, profile, profileFile, keysetFile)).embedder();
 
+        // ids the tokenizer cannot decode: unassigned gaps (cl100k_base has 16) and an output layer's padding
+        int[] noToken = io.provmark.core.lm.Generator.idsWithoutToken(tok, model.vocabSize());
         SplittableRandom master = new SplittableRandom(seed);
         StringBuilder sb = new StringBuilder();
         long start = System.nanoTime();
@@ -148,7 +231,12 @@ final class GenerateCommand implements Callable<Integer> {
         long generated = 0;
         for (int p = 0; p < prompts.size(); p++) {
             CalibrateCommand.Doc d = prompts.get(p);
-            int[] answer = generate(model, embedder, d.tokens(), profile.eosTokenId(), master.split());
+            int[] answer;
+            try {
+                answer = generate(model, noToken, embedder, d.tokens(), profile.eosTokenId(), master.split());
+            } catch (OnnxModelException e) {
+                throw CliException.badInput("prompt " + d.id() + ": " + e.getMessage());
+            }
             generated += answer.length;
             ObjectNode o = JSON.createObjectNode();
             if (d.id() instanceof String) {
@@ -179,7 +267,9 @@ final class GenerateCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private int[] generate(KneserNeyModel model, Embedder embedder, int[] prompt, int eos, SplittableRandom rnd) {
+    /** {@code noToken}: ids without a token, given logit -infinity so that they are never sampled. */
+    private int[] generate(NextTokenModel model, int[] noToken, Embedder embedder, int[] prompt, int eos,
+                           SplittableRandom rnd) {
         int v = model.vocabSize();
         int[] ids = Arrays.copyOf(prompt, prompt.length + maxTokens);
         int len = prompt.length;
@@ -195,6 +285,9 @@ final class GenerateCommand implements Callable<Integer> {
                 for (int i = 0; i < v; i++) {
                     logits[i] *= invT;
                 }
+            }
+            for (int i : noToken) {
+                logits[i] = Float.NEGATIVE_INFINITY;
             }
             double r = rnd.nextDouble();
             int next;

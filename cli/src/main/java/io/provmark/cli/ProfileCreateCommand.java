@@ -10,6 +10,7 @@ import io.provmark.core.profile.ProfileJson;
 import io.provmark.core.profile.RedGreenParams;
 import io.provmark.core.profile.SchemeParams;
 import io.provmark.core.profile.SynthIdParams;
+import io.provmark.core.text.TextTokenizer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,6 +33,10 @@ import picocli.CommandLine.Option;
             "  synthid    depth 30, weights 30..1, weighted-mean score, context width 3",
             "and for all: dedup prf-input, no EOS token, partial contexts not scored.",
             "",
+            "With a tokenizer other than none the profile records its vocabulary SHA-256 "
+                    + "(tokenizer_sha256); detect, calibrate and generate then refuse a tokenizer whose "
+                    + "vocabulary differs.",
+            "",
             "The profile names a key by id: give --key-id, or --keyset to take the keyset's "
                     + "primary key (with both, the id is checked against the keyset).",
             ""},
@@ -39,6 +44,8 @@ import picocli.CommandLine.Option;
         footer = {
             "  provmark profile create --scheme red-green --keyset keys.pmk \\",
             "      --tokenizer cl100k_base --gamma 0.5 --delta 1.5 --out profile.json",
+            "  provmark profile create --scheme gumbel --key-id acme-2025 --tokenizer hf:qwen3 \\",
+            "      --vocab-size 151936 --out qwen3-gumbel.json",
             "  provmark profile create --scheme synthid --key-id acme-2025 --tokenizer none \\",
             "      --vocab-size 128256 --depth 20 --out llama-synthid.json"})
 final class ProfileCreateCommand implements Callable<Integer> {
@@ -69,16 +76,17 @@ final class ProfileCreateCommand implements Callable<Integer> {
     String keyId;
 
     @Option(names = "--tokenizer", required = true, paramLabel = "NAME",
-            description = "Tokenizer of the model: none (token ids only), r50k_base, p50k_base, cl100k_base"
-                    + " or o200k_base (jtokkit encodings; needed for detect --text).")
+            description = "Tokenizer of the model: none (token ids only), r50k_base, p50k_base, cl100k_base,"
+                    + " o200k_base (jtokkit encodings), hf:NAME (tokenizers/NAME/tokenizer.json in the data"
+                    + " directory, e.g. hf:qwen3) or hf:PATH (a tokenizer.json file or its directory).")
     String tokenizer;
 
     @Option(names = "--vocab-size", paramLabel = "N",
             description = "Size of the model's output vocabulary (number of logits). Required with"
-                    + " --tokenizer none. With a jtokkit tokenizer the default is the encoding's size"
-                    + " (largest id incl. special tokens + 1: r50k_base 50257, p50k_base 50281,"
-                    + " cl100k_base 100277, o200k_base 200019); a larger N is allowed for models with"
-                    + " padded vocabularies, a smaller one is not.")
+                    + " --tokenizer none. With a tokenizer the default is its size (largest id incl."
+                    + " special tokens + 1: r50k_base 50257, p50k_base 50281, cl100k_base 100277,"
+                    + " o200k_base 200019, hf:qwen3 151669); a larger N is allowed for models with"
+                    + " padded output layers, a smaller one is not.")
     Integer vocabSize;
 
     @Option(names = "--gamma", paramLabel = "G",
@@ -137,9 +145,9 @@ final class ProfileCreateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!Profile.TOKENIZERS.contains(tokenizer)) {
-            throw CliException.usage("--tokenizer must be one of none, r50k_base, p50k_base, cl100k_base,"
-                    + " o200k_base, got '" + tokenizer + "'");
+        if (!io.provmark.core.text.Tokenizers.isWellFormed(tokenizer)) {
+            throw CliException.usage("--tokenizer: unknown tokenizer '" + tokenizer + "'; "
+                    + io.provmark.core.text.Tokenizers.known());
         }
         if (!scheme.equals(RedGreenParams.SCHEME) && !scheme.equals(GumbelParams.SCHEME)
                 && !scheme.equals(SynthIdParams.SCHEME)) {
@@ -163,13 +171,15 @@ final class ProfileCreateCommand implements Callable<Integer> {
                 throw CliException.usage("--key-id: " + e.getMessage());
             }
         }
-        int vocab = resolveVocab();
+        // loads the tokenizer (seconds for a large tokenizer.json): its size and vocabulary hash go in the profile
+        TextTokenizer tok = "none".equals(tokenizer) ? null : Tokenizers.byId(tokenizer);
+        int vocab = resolveVocab(tok);
         if (!force && Files.exists(out)) {
             throw CliException.badInput("profile " + out + " already exists; use --force to replace it");
         }
         Profile profile;
         try {
-            profile = build(vocab, "provisional-id");
+            profile = build(vocab, "provisional-id", tok == null ? null : tok.vocabularySha256());
         } catch (ProfileException e) {
             throw invalidOption(e);
         }
@@ -187,7 +197,8 @@ final class ProfileCreateCommand implements Callable<Integer> {
         profile = profile.withKeyId(id);
         Io.writeFile(out, ProfileJson.write(profile).getBytes(StandardCharsets.UTF_8), force, "profile");
         ctx.out.println("wrote profile " + out + ": " + profile.scheme() + ", key " + profile.keyId()
-                + ", tokenizer " + profile.tokenizer() + ", vocab_size " + profile.vocabSize());
+                + ", tokenizer " + profile.tokenizer() + ", vocab_size " + profile.vocabSize()
+                + (tok == null ? "" : ", vocabulary SHA-256 " + profile.tokenizerSha256()));
         return ExitCodes.OK;
     }
 
@@ -197,14 +208,14 @@ final class ProfileCreateCommand implements Callable<Integer> {
         }
     }
 
-    private int resolveVocab() {
-        if (!Tokenizers.isJtokkit(tokenizer)) {
+    private int resolveVocab(TextTokenizer tok) {
+        if (tok == null) {
             if (vocabSize == null) {
                 throw CliException.usage("--vocab-size is required with --tokenizer none");
             }
             return vocabSize;
         }
-        int derived = Tokenizers.vocabSize(tokenizer);
+        int derived = tok.vocabSize();
         if (vocabSize == null) {
             return derived;
         }
@@ -215,8 +226,8 @@ final class ProfileCreateCommand implements Callable<Integer> {
         return vocabSize;
     }
 
-    private Profile build(int vocab, String id) {
-        Profile d = Profile.defaults(scheme, id, tokenizer, vocab);
+    private Profile build(int vocab, String id, String tokenizerSha256) {
+        Profile d = Profile.defaults(scheme, id, tokenizer, vocab, tokenizerSha256);
         SchemeParams params = d.params();
         if (params instanceof RedGreenParams) {
             RedGreenParams rg = (RedGreenParams) params;
@@ -237,7 +248,7 @@ final class ProfileCreateCommand implements Callable<Integer> {
         }
         return new Profile(scheme, params, d.prf(), contextWidth == null ? d.contextWidth() : contextWidth,
                 tokenizer, vocab, id, dedup == null ? d.dedup() : DedupRule.parse("dedup", dedup),
-                scorePartialContext, eosTokenId == null ? d.eosTokenId() : eosTokenId);
+                scorePartialContext, eosTokenId == null ? d.eosTokenId() : eosTokenId, tokenizerSha256);
     }
 
     /** "profile field 'params.gamma' must be ..." becomes "--gamma must be ...". */

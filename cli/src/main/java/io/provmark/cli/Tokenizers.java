@@ -1,60 +1,51 @@
 package io.provmark.cli;
 
-import com.knuddels.jtokkit.Encodings;
-import com.knuddels.jtokkit.api.Encoding;
-import com.knuddels.jtokkit.api.EncodingRegistry;
-import com.knuddels.jtokkit.api.EncodingType;
-import java.text.Normalizer;
-import java.util.Map;
+import io.provmark.core.profile.Profile;
+import io.provmark.core.profile.ProfileTokenizers;
+import io.provmark.core.text.TextTokenizer;
+import io.provmark.core.text.TokenizerException;
+import java.nio.file.Path;
 
-/** The jtokkit encodings a profile may name, and their vocabulary sizes. */
+/**
+ * The CLI's view of tokenizers. Ids, vocabulary sizes and hashes all come from core
+ * ({@link io.provmark.core.text.Tokenizers}, {@link ProfileTokenizers}); this class only maps their
+ * failures to exit codes and prints the "not pinned" note.
+ */
 final class Tokenizers {
-    /**
-     * Vocabulary size = largest token id + 1, special tokens included, as jtokkit 1.1.0 defines
-     * them (EncodingFactory): r50k_base ends with <|endoftext|> = 50256; p50k_base's ordinary
-     * ranks reach 50280 (its only special token is 50256); cl100k_base has <|endofprompt|> =
-     * 100276; o200k_base has <|endofprompt|> = 200018. TokenizersTest checks these against the
-     * library (the last id decodes, the next ids do not), so a jtokkit upgrade cannot change
-     * them silently.
-     */
-    private static final Map<String, Integer> VOCAB = Map.of(
-            "r50k_base", 50_257,
-            "p50k_base", 50_281,
-            "cl100k_base", 100_277,
-            "o200k_base", 200_019);
-
-    /** Lazy: each encoding's rank table (up to ~200k entries) is loaded only when first used. */
-    private static final EncodingRegistry REGISTRY = Encodings.newLazyEncodingRegistry();
-
     private Tokenizers() {
     }
 
-    static boolean isJtokkit(String name) {
-        return VOCAB.containsKey(name);
-    }
-
-    /** The vocabulary size of a jtokkit encoding (largest id incl. special tokens + 1). */
-    static int vocabSize(String name) {
-        Integer v = VOCAB.get(name);
-        if (v == null) {
-            throw new IllegalArgumentException("not a jtokkit encoding: " + name);
-        }
-        return v;
-    }
-
-    static Encoding encoding(String name) {
-        EncodingType type = EncodingType.fromName(name)
-                .orElseThrow(() -> new IllegalArgumentException("not a jtokkit encoding: " + name));
-        return REGISTRY.getEncoding(type);
-    }
-
     /**
-     * Token ids of {@code text} after NFC normalisation (the same characters typed on different
-     * systems must give the same tokens). Special-token strings such as {@code <|endoftext|>} in
-     * the text are encoded as ordinary text: a suspect document cannot inject control tokens.
+     * The profile's tokenizer, checked against the profile's vocabulary hash and size; any problem (none,
+     * unknown id, missing file, mismatch) is bad input (exit 3) naming the profile file. A profile without
+     * tokenizer_sha256 gets a note on standard error ({@code ctx} null: no note).
      */
-    static int[] encode(String name, String text) {
-        String nfc = Normalizer.normalize(text, Normalizer.Form.NFC);
-        return encoding(name).encodeOrdinary(nfc).toArray();
+    static TextTokenizer forProfile(CliContext ctx, Profile profile, Path profileFile, String why) {
+        TextTokenizer t;
+        try {
+            t = ProfileTokenizers.resolve(profile);
+        } catch (TokenizerException e) {
+            throw CliException.badInput("profile " + profileFile + " (tokenizer '" + profile.tokenizer() + "'): "
+                    + why + ": " + e.getMessage());
+        }
+        if (ctx != null) {
+            ProfileTokenizers.unpinnedNote(profile, t).ifPresent(n -> ctx.err.println("provmark: note: profile "
+                    + profileFile + ": " + n));
+        }
+        return t;
+    }
+
+    /** The tokenizer with this id (for profile create); unknown ids list the known ones (exit 2). */
+    static TextTokenizer byId(String id) {
+        try {
+            return io.provmark.core.text.Tokenizers.byId(id);
+        } catch (TokenizerException e) {
+            throw CliException.usage("--tokenizer: " + e.getMessage());
+        }
+    }
+
+    /** Token ids of {@code text} (NFC first, special-token text encoded as ordinary text). */
+    static int[] encode(String id, String text) {
+        return io.provmark.core.text.Tokenizers.byId(id).encode(text);
     }
 }

@@ -49,7 +49,7 @@ public final class TextTimings {
         }
         System.out.printf("tokenization of the Brown test split (%d documents, %.2f MB UTF-8), one encode per document:%n",
                 test.size(), bytes / 1e6);
-        List<String> ids = new ArrayList<>(List.of("r50k_base", "cl100k_base", "o200k_base"));
+        List<String> ids = new ArrayList<>(List.of("r50k_base", "p50k_base", "cl100k_base", "o200k_base"));
         if (Tokenizers.isAvailable("hf:qwen3")) {
             ids.add("hf:qwen3");
         }

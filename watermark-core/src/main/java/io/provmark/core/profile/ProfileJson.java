@@ -25,7 +25,7 @@ public final class ProfileJson {
             .build())
             .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private static final Set<String> TOP = Set.of("format", "scheme", "params", "prf", "context_width", "tokenizer",
-            "vocab_size", "key_id", "dedup", "score_partial_context", "eos_token_id");
+            "vocab_size", "key_id", "dedup", "score_partial_context", "eos_token_id", "tokenizer_sha256");
 
     private ProfileJson() {
     }
@@ -52,6 +52,10 @@ public final class ProfileJson {
         root.put("prf", p.prf());
         root.put("context_width", p.contextWidth());
         root.put("tokenizer", p.tokenizer());
+        // written only when pinned, so a profile without it round-trips byte for byte
+        if (p.tokenizerSha256() != null) {
+            root.put("tokenizer_sha256", p.tokenizerSha256());
+        }
         root.put("vocab_size", p.vocabSize());
         root.put("key_id", p.keyId());
         root.put("dedup", p.dedup().wire());
@@ -130,9 +134,11 @@ public final class ProfileJson {
         if (!partial.isBoolean()) {
             throw new ProfileException("score_partial_context", "must be true or false, got " + partial);
         }
+        // optional: profiles written before it existed load as "vocabulary not pinned" (ProfileTokenizers)
+        String tokSha = root.has("tokenizer_sha256") ? text(root, "tokenizer_sha256") : null;
         return new Profile(scheme, params, text(root, "prf"), integer(root, "", "context_width"),
                 text(root, "tokenizer"), integer(root, "", "vocab_size"), text(root, "key_id"),
-                DedupRule.parse("dedup", text(root, "dedup")), partial.booleanValue(), eosId);
+                DedupRule.parse("dedup", text(root, "dedup")), partial.booleanValue(), eosId, tokSha);
     }
 
     private static void rejectUnknown(JsonNode obj, Set<String> allowed, String prefix) {

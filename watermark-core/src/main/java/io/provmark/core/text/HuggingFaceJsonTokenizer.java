@@ -91,6 +91,11 @@ public final class HuggingFaceJsonTokenizer implements TextTokenizer, AutoClosea
         if (System.getProperty("ai.djl.offline") == null) {
             System.setProperty("ai.djl.offline", "true");
         }
+        // under slf4j-simple (the CLI's binding) DJL logs GPU probing and platform lookup at WARN/INFO on every
+        // load; the CLI's standard error is for the user. Read when DJL's loggers are created, i.e. after this.
+        if (System.getProperty("org.slf4j.simpleLogger.log.ai.djl") == null) {
+            System.setProperty("org.slf4j.simpleLogger.log.ai.djl", "error");
+        }
         if (unset("DJL_CACHE_DIR") && unset("ENGINE_CACHE_DIR")) {
             System.setProperty("DJL_CACHE_DIR",
                     Path.of(System.getProperty("java.io.tmpdir"), "provmark-djl-cache").toString());
@@ -109,6 +114,11 @@ public final class HuggingFaceJsonTokenizer implements TextTokenizer, AutoClosea
     @Override
     public int vocabSize() {
         return vocabSize;
+    }
+
+    @Override
+    public boolean hasToken(int id) {
+        return id >= 0 && id < vocabSize && assigned[id];
     }
 
     /** The tokenizer.json this was loaded from. */

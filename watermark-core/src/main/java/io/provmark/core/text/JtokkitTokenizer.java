@@ -176,6 +176,15 @@ public final class JtokkitTokenizer implements TextTokenizer {
         return vocabSha;
     }
 
+    @Override
+    public boolean hasToken(int id) {
+        return id >= 0 && id < vocabSize && tokenBytes[id] != null;
+    }
+
+    static Integer vocabSizeOf(String id) {
+        return VOCAB.get(id);
+    }
+
     static boolean knows(String id) {
         return VOCAB.containsKey(id);
     }

@@ -21,6 +21,12 @@ public interface TextTokenizer {
     /** Largest token id this tokenizer can produce or decode (special tokens included) + 1. */
     int vocabSize();
 
+    /**
+     * Whether {@code id} names a token (decodable). False outside 0..vocabSize-1 and for ids the vocabulary
+     * leaves unassigned (16 gaps in cl100k_base, 19 in o200k_base); a generator must never sample those.
+     */
+    boolean hasToken(int id);
+
     /** Token ids of {@code normalize(text)}. */
     int[] encode(String text);
 

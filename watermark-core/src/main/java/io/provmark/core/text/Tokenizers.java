@@ -14,6 +14,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>{@code hf:NAME}: the Hugging Face file {@code DIR/NAME/tokenizer.json}, where DIR is
  *       {@link #tokenizerDir()} ({@code scripts/fetch-corpora.sh} puts {@code qwen3} and {@code llama3}
  *       there).</li>
+ *   <li>{@code hf:PATH}: a Hugging Face file given by path (the part after {@code hf:} contains a
+ *       {@code /} or ends with {@code .json}); a directory means its {@code tokenizer.json}. Relative paths
+ *       resolve against the working directory, so such an id is only as portable as the path; the
+ *       profile's {@code tokenizer_sha256} still pins the vocabulary.</li>
  * </ul>
  */
 public final class Tokenizers {
@@ -24,6 +28,9 @@ public final class Tokenizers {
     /** Data directory of scripts/fetch-corpora.sh; tokenizers are in its {@code tokenizers/} subdirectory. */
     public static final String DATA_DIR_PROPERTY = "provmark.data.dir";
     public static final String DATA_DIR_ENV = "PROVMARK_DATA_DIR";
+
+    /** Longest accepted id (an hf: path included). */
+    public static final int MAX_ID_LENGTH = 1024;
 
     private static final Map<String, TextTokenizer> CACHE = new ConcurrentHashMap<>();
 
@@ -58,8 +65,81 @@ public final class Tokenizers {
         if (JtokkitTokenizer.knows(id)) {
             return true;
         }
+        if (id.startsWith(HF_PREFIX) && isPathSpec(id.substring(HF_PREFIX.length()))) {
+            try {
+                Path f = Path.of(id.substring(HF_PREFIX.length()));
+                return Files.isRegularFile(Files.isDirectory(f) ? f.resolve("tokenizer.json") : f);
+            } catch (java.nio.file.InvalidPathException e) {
+                return false;
+            }
+        }
         return id.startsWith(HF_PREFIX) && validName(id.substring(HF_PREFIX.length()))
                 && Files.isRegularFile(hfFile(id.substring(HF_PREFIX.length())));
+    }
+
+    /** Whether {@code id} is one of the built-in jtokkit encodings. */
+    public static boolean isJtokkit(String id) {
+        return id != null && JtokkitTokenizer.knows(id);
+    }
+
+    /**
+     * Vocabulary size (largest id incl. special tokens + 1) of a built-in jtokkit encoding, without loading
+     * it; the single source of these numbers (the encoding's constructor checks them against the library).
+     *
+     * @throws TokenizerException for any other id
+     */
+    public static int jtokkitVocabSize(String id) {
+        Integer v = id == null ? null : JtokkitTokenizer.vocabSizeOf(id);
+        if (v == null) {
+            throw new TokenizerException("not a built-in jtokkit encoding: '" + id + "'; " + known());
+        }
+        return v;
+    }
+
+    /** The built-in jtokkit encoding ids, sorted. */
+    public static java.util.SortedSet<String> jtokkitIds() {
+        return java.util.Collections.unmodifiableSortedSet(new TreeSet<>(JtokkitTokenizer.ids()));
+    }
+
+    /**
+     * Whether {@code id} is well-formed: a built-in id, {@code none}, {@code hf:NAME} or {@code hf:PATH}
+     * (at most {@value #MAX_ID_LENGTH} characters, no control characters). Says nothing about whether an
+     * hf: file exists.
+     */
+    public static boolean isWellFormed(String id) {
+        if (id == null || id.isEmpty() || id.length() > MAX_ID_LENGTH) {
+            return false;
+        }
+        if ("none".equals(id) || JtokkitTokenizer.knows(id)) {
+            return true;
+        }
+        if (!id.startsWith(HF_PREFIX)) {
+            return false;
+        }
+        String spec = id.substring(HF_PREFIX.length());
+        if (spec.isEmpty() || spec.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            return false;
+        }
+        return isPathSpec(spec) || validName(spec);
+    }
+
+    /** "known: r50k_base, ..., hf:NAME (...), hf:PATH" for error messages. */
+    public static String known() {
+        return "known: " + String.join(", ", new TreeSet<>(JtokkitTokenizer.ids())) + ", hf:NAME (a tokenizer.json under "
+                + tokenizerDir() + "), hf:PATH (a tokenizer.json file or its directory; the path contains '/' or"
+                + " ends with .json), or none (token ids only)";
+    }
+
+    /**
+     * Whether {@code id} is an {@code hf:PATH} id, which reads a file from the local file system: a server that
+     * accepts profiles from users should refuse these and allow only built-in and {@code hf:NAME} ids.
+     */
+    public static boolean isPathId(String id) {
+        return id != null && id.startsWith(HF_PREFIX) && isPathSpec(id.substring(HF_PREFIX.length()));
+    }
+
+    private static boolean isPathSpec(String spec) {
+        return spec.indexOf('/') >= 0 || spec.indexOf('\\') >= 0 || spec.endsWith(".json");
     }
 
     private static TextTokenizer load(String id) {
@@ -68,6 +148,25 @@ public final class Tokenizers {
         }
         if ("none".equals(id)) {
             throw new TokenizerException("tokenizer 'none' has no text form: the profile exchanges token ids only");
+        }
+        if (id.length() > MAX_ID_LENGTH) {
+            throw new TokenizerException("tokenizer id is longer than " + MAX_ID_LENGTH + " characters");
+        }
+        if (id.startsWith(HF_PREFIX) && isPathSpec(id.substring(HF_PREFIX.length()))) {
+            Path file;
+            try {
+                file = Path.of(id.substring(HF_PREFIX.length()));
+            } catch (java.nio.file.InvalidPathException e) {
+                throw new TokenizerException("tokenizer id '" + id + "': not a valid path: " + e.getMessage());
+            }
+            if (Files.isDirectory(file)) {
+                file = file.resolve("tokenizer.json");
+            }
+            if (!Files.isRegularFile(file)) {
+                throw new TokenizerException("tokenizer '" + id + "' not found: " + file.toAbsolutePath()
+                        + " is not a file (hf:PATH names a tokenizer.json or a directory holding one)");
+            }
+            return HuggingFaceJsonTokenizer.load(id, file);
         }
         if (id.startsWith(HF_PREFIX)) {
             String name = id.substring(HF_PREFIX.length());
@@ -83,11 +182,6 @@ public final class Tokenizers {
             return HuggingFaceJsonTokenizer.load(id, file);
         }
         throw new TokenizerException("unknown tokenizer '" + id + "'; " + known());
-    }
-
-    private static String known() {
-        return "known: " + String.join(", ", new TreeSet<>(JtokkitTokenizer.ids())) + ", hf:NAME (a tokenizer.json under "
-                + tokenizerDir() + ")";
     }
 
     private static boolean validName(String name) {

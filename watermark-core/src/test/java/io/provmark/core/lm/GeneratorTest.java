@@ -55,6 +55,26 @@ class GeneratorTest {
     }
 
     @Test
+    void forbiddenIdsAreNeverSampled() {
+        // ids 0..249: half the vocabulary, about half the mass at each step (the model permutes ranks by context)
+        int[] half = java.util.stream.IntStream.range(0, 250).toArray();
+        Generator g = new Generator(MODEL, 1.0, half);
+        Embedder e = Config.RED_GREEN_LEFT_H1.scheme(2, 500).embedder();
+        for (Embedder emb : new Embedder[] {null, e}) {
+            for (int t : g.generate(emb, new int[] {11, 12}, 300, 4)) {
+                assertTrue(t >= 250, "forbidden id " + t);
+            }
+        }
+        int[] counts = new int[500];
+        for (int t : new Generator(MODEL, 1.0).generate(null, new int[] {11, 12}, 300, 4)) {
+            counts[t]++;
+        }
+        // expected about 150 of 300; fewer than 60 is more than 10 standard deviations away
+        assertTrue(Arrays.stream(counts, 0, 250).sum() > 60, "without the mask these ids do occur");
+        assertThrows(IllegalArgumentException.class, () -> new Generator(MODEL, 1.0, new int[] {500}));
+    }
+
+    @Test
     void invalidArguments() {
         assertThrows(IllegalArgumentException.class, () -> new Generator(MODEL, 0.0));
         assertThrows(IllegalArgumentException.class, () -> new Generator(MODEL, Double.NaN));

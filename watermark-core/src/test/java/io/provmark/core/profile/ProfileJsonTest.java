@@ -37,7 +37,10 @@ class ProfileJsonTest {
         out.add(new Profile("gumbel", new GumbelParams(-1), ProvmarkPrf.ID, ProvmarkPrf.MAX_CONTEXT_WIDTH, "r50k_base",
                 50257, "K9", DedupRule.PRF_INPUT, true, 50256));
         out.add(new Profile("synthid", new SynthIdParams(1, List.of(1), SynthIdParams.Score.MEAN, 17), ProvmarkPrf.ID, 1,
-                "p50k_base", 2, "k", DedupRule.CONTEXT, false, 0));
+                "p50k_base", 50281, "k", DedupRule.CONTEXT, false, 0));
+        out.add(new Profile("gumbel", new GumbelParams(0), ProvmarkPrf.ID, 2, "hf:qwen3", 151936, "k-q",
+                DedupRule.PRF_INPUT, false, 151643, "04b3d8f3a14a710fdf894669a54f20d1977e67b15e6e2f3824bd5eda94715b3b"));
+        out.add(defaults("red-green").withTokenizerSha256("c6a78fa1d4eb03ba5e58f23a1bde2d281615c457d29e2c1f50ea368a6ecbc666"));
         out.add(new Profile("synthid", new SynthIdParams(32, SynthIdParams.defaultWeights(32),
                 SynthIdParams.Score.WEIGHTED_MEAN, -1), ProvmarkPrf.ID, 7, "none", Profile.MAX_VOCAB, "k-z", DedupRule.NONE,
                 true, -1));
@@ -95,8 +98,10 @@ class ProfileJsonTest {
     @Test
     void defaultsAreValidForEverySchemeAndTokenizer() {
         for (String s : SCHEMES) {
-            for (String tok : Profile.TOKENIZERS) {
-                Profile p = Profile.defaults(s, "k-1", tok, 50257);
+            List<String> toks = new ArrayList<>(io.provmark.core.text.Tokenizers.jtokkitIds());
+            toks.add("none");
+            for (String tok : toks) {
+                Profile p = Profile.defaults(s, "k-1", tok, 200019);
                 assertEquals(s, p.scheme());
                 assertEquals(s, p.params().scheme());
                 assertEquals(ProvmarkPrf.ID, p.prf());
