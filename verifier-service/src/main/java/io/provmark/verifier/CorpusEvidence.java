@@ -121,7 +121,7 @@ final class CorpusEvidence {
                             + " (tokenizer none); upload token ids or use a profile with a tokenizer");
                 }
                 if (tok == null) {
-                    tok = Tokenizers.byId(profile.tokenizer());
+                    tok = io.provmark.core.profile.ProfileTokenizers.resolve(profile); // checks the pinned vocabulary
                 }
                 ids = tok.encode(d.text());
             }

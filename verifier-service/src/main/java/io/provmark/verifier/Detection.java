@@ -193,7 +193,7 @@ final class Detection {
             throw new ApiException(422, "\"text\" needs a profile with a tokenizer; profile " + profileId + " has none (send \"tokens\")");
         }
         try {
-            return Tokenizers.byId(profile.tokenizer()).encode(text);
+            return io.provmark.core.profile.ProfileTokenizers.resolve(profile).encode(text); // checks the pinned vocabulary
         } catch (RuntimeException e) {
             throw new ApiException(422, "cannot tokenize with " + profile.tokenizer() + ": " + e.getMessage());
         }

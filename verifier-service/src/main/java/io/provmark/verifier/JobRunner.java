@@ -332,7 +332,7 @@ final class JobRunner {
         List<EvidenceParser.Item> items = EvidenceParser.parse(kind, data);
         if (EvidenceParser.TEXT.equals(kind)) {
             String text = EvidenceParser.decodeUtf8(data, "text evidence");
-            int[] toks = io.provmark.core.text.Tokenizers.byId(profile.tokenizer()).encode(text);
+            int[] toks = io.provmark.core.profile.ProfileTokenizers.resolve(profile).encode(text); // checks the pinned vocabulary
             items = List.of(new EvidenceParser.Item("text", toks, new int[0]));
         }
         items = JobKinds.items(job, kind, data, profile, items); // job kinds: corpus documents, calibration without prompts

@@ -442,6 +442,18 @@ public final class VerifierServer implements AutoCloseable {
         if (!keyset.contains(profile.keyId())) {
             throw new ApiException(422, "profile key id " + profile.keyId() + " is not in the service keyset");
         }
+        if (io.provmark.core.text.Tokenizers.isPathId(profile.tokenizer())) {
+            // a path id would make the service read a file named by the caller
+            throw new ApiException(422, "profile tokenizer " + profile.tokenizer() + " is a file path; the service accepts"
+                    + " built-in encodings and hf:NAME tokenizers from its own tokenizer directory only");
+        }
+        if (!"none".equals(profile.tokenizer())) {
+            try {
+                io.provmark.core.profile.ProfileTokenizers.resolve(profile);
+            } catch (RuntimeException e) {
+                throw new ApiException(422, "profile tokenizer: " + e.getMessage());
+            }
+        }
         String canonical = ProfileJson.write(profile);
         String id = UUID.randomUUID().toString();
         String sha = ReportFiles.sha256(canonical.getBytes(StandardCharsets.UTF_8));
