@@ -68,7 +68,7 @@ final class ReportPdf {
         y -= 6;
 
         heading("Verdict");
-        boolean significant = Boolean.TRUE.equals(get(r, "summary", "significant"));
+        boolean significant = significant(r);
         String verdict = verdict(r);
         float top = y;
         para(verdict, 12);
@@ -192,7 +192,46 @@ final class ReportPdf {
                 + (stamp != null ? " tsa.pem is the timestamp authority's certificate as it publishes it." : ""), 9);
     }
 
+    /** Attribution jobs answer "did a model learn from our keys' text", not "is this record watermarked". */
+    static boolean significant(Map<String, Object> r) {
+        if (r.get("attribution") instanceof Map) {
+            Object keys = ((Map<?, ?>) r.get("attribution")).get("attributed_keys");
+            return keys instanceof List && !((List<?>) keys).isEmpty();
+        }
+        return Boolean.TRUE.equals(get(r, "summary", "significant"));
+    }
+
+    private static String attributionVerdict(Map<?, ?> a) {
+        List<?> keys = a.get("attributed_keys") instanceof List ? (List<?>) a.get("attributed_keys") : List.of();
+        Object alpha = a.get("parameters") instanceof Map ? ((Map<?, ?>) a.get("parameters")).get("alpha") : null;
+        Map<?, ?> best = null;
+        if (a.get("per_key") instanceof List) {
+            for (Object o : (List<?>) a.get("per_key")) {
+                Map<?, ?> k = (Map<?, ?>) o;
+                if (best == null || ((Number) k.get("holm_log10_p_value")).doubleValue()
+                        < ((Number) best.get("holm_log10_p_value")).doubleValue()) {
+                    best = k;
+                }
+            }
+        }
+        String over = " (closed-model radioactivity test over " + a.get("num_answers") + " answers";
+        if (!keys.isEmpty()) {
+            String p = best == null ? "n/a" : formatP(best.get("holm_p_value"), best.get("holm_log10_p_value"));
+            return "The suspect's answers carry the watermark of key" + (keys.size() == 1 ? " " : "s ")
+                    + String.join(", ", keys.stream().map(String::valueOf).toList()) + over
+                    + "; strongest key " + best.get("key_id") + " at p = " + p + ", Holm-corrected over every tested key;"
+                    + " significance level " + alpha + "). This indicates the suspect model learned from text"
+                    + " watermarked with these keys.";
+        }
+        String p = best == null ? "n/a" : formatP(best.get("holm_p_value"), best.get("holm_log10_p_value"));
+        return "No key was attributed" + over + "; smallest Holm-corrected p = " + p + "; significance level " + alpha
+                + "). This is not evidence of innocence.";
+    }
+
     static String verdict(Map<String, Object> r) {
+        if (r.get("attribution") instanceof Map) {
+            return attributionVerdict((Map<?, ?>) r.get("attribution"));
+        }
         Map<?, ?> sum = (Map<?, ?>) r.get("summary");
         String p = formatP(sum.get("holmPValue"), sum.get("holmLog10PValue"));
         Object n = sum.get("records");

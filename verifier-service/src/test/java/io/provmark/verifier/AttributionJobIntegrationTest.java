@@ -114,6 +114,14 @@ class AttributionJobIntegrationTest {
         return Harness.JSON.readTree(Files.readAllBytes(dir.resolve(ReportFiles.REPORT)));
     }
 
+    /** The PDF's text with line breaks folded, so a sentence can be found whole. */
+    private static String pdfText(Path data, String jobId) throws Exception {
+        byte[] pdf = Files.readAllBytes(data.resolve("reports").resolve(jobId).resolve(ReportFiles.PDF));
+        try (org.apache.pdfbox.pdmodel.PDDocument doc = org.apache.pdfbox.Loader.loadPDF(pdf)) {
+            return new org.apache.pdfbox.text.PDFTextStripper().getText(doc).replaceAll("\\s+", " ");
+        }
+    }
+
     @Test
     void attributesTheCohortWhoseKeyTheAnswersCarryAndNotCleanAnswers() throws Exception {
         Path data = tmp.resolve("data");
@@ -144,6 +152,9 @@ class AttributionJobIntegrationTest {
             // missing 1e-6 would need the watermark to vanish. Deterministic (fixed keys and seeds).
             assertEquals(List.of("cohort-b"), list(a.get("attributed_keys")));
             assertEquals("attributed", a.get("verdict").asText());
+            // the PDF's plain-language verdict is the attribution's, not the per-record detection's
+            String pdf = pdfText(data, j1.get("id").asText());
+            assertTrue(pdf.contains("The suspect's answers carry the watermark of key cohort-b"), pdf);
             JsonNode perKey = a.get("per_key");
             assertEquals(3, perKey.size());
             assertEquals("cohort-a", perKey.get(0).get("key_id").asText()); // the profile's key comes first
@@ -187,6 +198,8 @@ class AttributionJobIntegrationTest {
             // Unwatermarked answers: no key attributed (Holm FWER <= 0.001 over 3 keys) and the profile key's
             // p-value above 1e-4 (probability <= 1e-4 under the null; exact discrete tests are conservative).
             assertEquals("not attributed", ca.get("verdict").asText(), ca.toString());
+            String cleanPdf = pdfText(data, cleanJob);
+            assertTrue(cleanPdf.contains("No key was attributed"), cleanPdf);
             assertEquals(List.of(), list(ca.get("attributed_keys")));
             assertTrue(ca.get("p_value").asDouble() > 1e-4, ca.toString());
         }
