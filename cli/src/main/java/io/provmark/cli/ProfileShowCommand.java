@@ -58,6 +58,7 @@ final class ProfileShowCommand implements Callable<Integer> {
         rows.add(new String[] {"prf", p.prf()});
         rows.add(new String[] {"context width", p.contextWidth() + "  (preceding tokens seeding the PRF)"});
         rows.add(new String[] {"tokenizer", p.tokenizer()});
+        rows.add(new String[] {"tokenizer sha256", p.tokenizerSha256() == null ? "not pinned" : p.tokenizerSha256()});
         rows.add(new String[] {"vocab size", Integer.toString(p.vocabSize())});
         rows.add(new String[] {"key id", p.keyId()});
         rows.add(new String[] {"dedup", p.dedup().wire()});
