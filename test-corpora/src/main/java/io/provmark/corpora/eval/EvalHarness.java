@@ -225,7 +225,7 @@ public final class EvalHarness {
             long ts = System.nanoTime();
             WatermarkKey key = new WatermarkKey("eval-" + spec.name(), sha256("provmark-eval-key-v1|" + cfg.seed()
                     + "|" + spec.name()), 0);
-            String profileTok = Profile.TOKENIZERS.contains(tok.id()) ? tok.id() : "none";
+            String profileTok = io.provmark.core.text.Tokenizers.isJtokkit(tok.id()) ? tok.id() : "none";
             Profile profile = new Profile(spec.params().scheme(), spec.params(), ProvmarkPrf.ID, spec.contextWidth(),
                     profileTok, tok.vocabSize(), key.id(), DedupRule.PRF_INPUT, false, -1);
             WatermarkScheme scheme = Schemes.create(profile, key);
