@@ -54,14 +54,14 @@ class UploadValidationIntegrationTest {
                     400, "invalid profile");
             // a tokenizer given as a file path would make the service read a file the caller names
             String pathProfile = io.provmark.core.profile.ProfileJson.write(h.profile())
-                    .replace("\"tokenizer\":\"none\"", "\"tokenizer\":\"hf:/etc/tokenizer.json\",\"tokenizer_sha256\":\""
+                    .replaceFirst("\"tokenizer\"\\s*:\\s*\"none\"", "\"tokenizer\":\"hf:/etc/tokenizer.json\",\"tokenizer_sha256\":\""
                             + "0".repeat(64) + "\"");
             assertTrue(pathProfile.contains("hf:/etc/tokenizer.json"), pathProfile);
             expectError(h.call("POST", "/api/profiles", h.admin, "{\"name\":\"p\",\"profile\":" + pathProfile + "}"),
                     422, "is a file path");
             // an unknown tokenizer is refused at intake, naming it
             String unknown = io.provmark.core.profile.ProfileJson.write(h.profile())
-                    .replace("\"tokenizer\":\"none\"", "\"tokenizer\":\"hf:no-such-tokenizer\",\"tokenizer_sha256\":\""
+                    .replaceFirst("\"tokenizer\"\\s*:\\s*\"none\"", "\"tokenizer\":\"hf:no-such-tokenizer\",\"tokenizer_sha256\":\""
                             + "0".repeat(64) + "\"");
             expectError(h.call("POST", "/api/profiles", h.admin, "{\"name\":\"p\",\"profile\":" + unknown + "}"),
                     422, "no-such-tokenizer");
