@@ -40,6 +40,15 @@ public final class FastExp {
         if (!(x > NORMAL_LIMIT && x < 709.0)) {
             return StrictMath.exp(x);
         }
+        return expInRange(x);
+    }
+
+    /**
+     * e^x for x in [-708, 709], without range checks: the softmax loops clamp their argument first, so
+     * the compiled loop has no call or rarely-taken path in it (which measurably slowed it down).
+     * Outside that range the result is wrong; NaN gives NaN or garbage.
+     */
+    public static double expInRange(double x) {
         double t = x * SCALE + SHIFTER;
         long n = Double.doubleToRawLongBits(t) - Double.doubleToRawLongBits(SHIFTER);
         double nd = t - SHIFTER;

@@ -5,7 +5,7 @@ public final class Sampling {
     private Sampling() {
     }
 
-    /** Tokens more than this many nats below the maximum logit carry < e^-60 of the mass each: skipped. */
+    /** Tokens more than this many nats below the maximum logit carry < e^-60 of the mass each: never sampled. */
     private static final double NEGLIGIBLE = 60.0;
 
     public static void checkUniform(double r) {
@@ -34,10 +34,14 @@ public final class Sampling {
             e = new double[n];
             EXPS.set(e);
         }
+        // Branch-free pass: arguments below -60 are clamped, so a token that far below the maximum
+        // (or at -infinity, masked) adds e^-60 < 1e-26 to the total instead of its true mass; at most
+        // V * 1e-26 relative, far below the rounding of the total itself. Such tokens are never
+        // returned: the inversion pass skips them.
         double total = 0.0;
         for (int i = 0; i < n; i++) {
             double d = logits[i] - max;
-            double x = d > -NEGLIGIBLE ? FastExp.exp(d) : 0.0;
+            double x = FastExp.expInRange(d >= -NEGLIGIBLE ? d : -NEGLIGIBLE); // NaN clamps too
             e[i] = x;
             total += x;
         }
@@ -45,9 +49,8 @@ public final class Sampling {
         double acc = 0.0;
         int last = -1;
         for (int i = 0; i < n; i++) {
-            double x = e[i];
-            if (x > 0.0) {
-                acc += x;
+            if (logits[i] - max >= -NEGLIGIBLE) {
+                acc += e[i];
                 last = i;
                 if (acc > target) {
                     return i;

@@ -200,9 +200,11 @@ public final class SynthIdScheme extends KeyedScheme implements Embedder, Scorer
         int firstBits = Math.min(b, depth);
         int firstMask = (1 << firstBits) - 1;
         java.util.Arrays.fill(mass, 0, 1 << firstBits, 0.0);
+        // clamped like Sampling.sampleSoftmax: a token more than 60 nats below the maximum carries
+        // e^-60 < 1e-26 instead of its true mass here (<= V * 1e-26 in total) and is never sampled
         for (int i = 0; i < n; i++) {
             double d = logits[i] - max;
-            double e = d > -745 ? FastExp.exp(d) : 0.0;
+            double e = FastExp.expInRange(d >= -NEGLIGIBLE ? d : -NEGLIGIBLE);
             p[i] = e;
             mass[words[i] & firstMask] += e;
         }
@@ -217,19 +219,26 @@ public final class SynthIdScheme extends KeyedScheme implements Embedder, Scorer
                 factor[k] = 1.0;
             }
             for (int j = 0; j < bits; j++) {
+                // buckets with bit j set come in runs of 2^j: walk the runs, no per-bucket branch
+                int run = 1 << j;
                 double e = 0;
-                for (int k = 0; k < buckets; k++) {
-                    if (((k >>> j) & 1) != 0) {
+                for (int base = run; base < buckets; base += run << 1) {
+                    for (int k = base; k < base + run; k++) {
                         e += mass[k];
                     }
                 }
                 e /= total;
                 double f0 = 1.0 - e;
                 double f1 = 2.0 - e;
-                for (int k = 0; k < buckets; k++) {
-                    double f = ((k >>> j) & 1) != 0 ? f1 : f0;
-                    mass[k] *= f;
-                    factor[k] *= f;
+                for (int base = 0; base < buckets; base += run << 1) {
+                    for (int k = base; k < base + run; k++) {
+                        mass[k] *= f0;
+                        factor[k] *= f0;
+                    }
+                    for (int k = base + run; k < base + (run << 1); k++) {
+                        mass[k] *= f1;
+                        factor[k] *= f1;
+                    }
                 }
             }
             if (c == chunks - 1) {
@@ -255,8 +264,11 @@ public final class SynthIdScheme extends KeyedScheme implements Embedder, Scorer
         return max;
     }
 
+    /** Tokens this many nats below the maximum logit are never sampled (see tournament). */
+    private static final double NEGLIGIBLE = 60.0;
+
     /** Samples from the tournament distribution by inversion at r (the last chunk's scaling fused in). */
-    private int sampleTournament(int[] words, int n, double[] p, Tables t, double r) {
+    private int sampleTournament(float[] logits, double max, int[] words, int n, double[] p, Tables t, double r) {
         int lo = (t.chunks - 1) * t.bits;
         double[] factor = t.factor[t.chunks - 1];
         int mask = (1 << Math.min(t.bits, depth - lo)) - 1;
@@ -265,7 +277,7 @@ public final class SynthIdScheme extends KeyedScheme implements Embedder, Scorer
         int last = -1;
         for (int i = 0; i < n; i++) {
             double q = p[i] * factor[(words[i] >>> lo) & mask];
-            if (q > 0) {
+            if (q > 0 && logits[i] - max >= -NEGLIGIBLE) {
                 acc += q;
                 last = i;
                 if (acc > target) {
@@ -301,8 +313,8 @@ public final class SynthIdScheme extends KeyedScheme implements Embedder, Scorer
         Tables t = tables.get();
         leftSeed(ids, 0, len, s.seed);
         prf.words(s.seed, vocab, s.words);
-        tournament(logits, s.words, vocab, s.probs, t);
-        return sampleTournament(s.words, vocab, s.probs, t, r);
+        double max = tournament(logits, s.words, vocab, s.probs, t);
+        return sampleTournament(logits, max, s.words, vocab, s.probs, t, r);
     }
 
     @Override
@@ -318,8 +330,8 @@ public final class SynthIdScheme extends KeyedScheme implements Embedder, Scorer
         int[] w = s.candWords(n);
         prf.words(s.seed, candidates, n, w);
         double[] p = n <= s.probs.length ? s.probs : new double[n];
-        tournament(logits, w, n, p, t);
-        return candidates[sampleTournament(w, n, p, t, r)];
+        double max = tournament(logits, w, n, p, t);
+        return candidates[sampleTournament(logits, max, w, n, p, t, r)];
     }
 
     /**
@@ -352,8 +364,8 @@ public final class SynthIdScheme extends KeyedScheme implements Embedder, Scorer
         }
         for (int i = 0; i < vocab; i++) {
             double d = logits[i] - max;
-            if (!(d > -745)) {
-                logits[i] = Float.NEGATIVE_INFINITY; // exp underflows: zero mass, as in the tournament
+            if (!(d >= -NEGLIGIBLE)) {
+                logits[i] = Float.NEGATIVE_INFINITY; // never sampled, as in step()
                 continue;
             }
             int w = words[i];
