@@ -216,7 +216,7 @@ public final class AttributionGrid {
         sb.append(" scored | green | min control p | notes |\n|---|---|---|");
         sb.append("---:|".repeat(cols.size())).append("---:|---:|---:|---|\n");
         for (Row r : rows) {
-            sb.append("| ").append(r.tokenizer()).append(" | ").append(String.format(Locale.ROOT, "%g%%", r.rho() * 100))
+            sb.append("| ").append(r.tokenizer()).append(" | ").append(rho(r.rho()))
                     .append(" | ").append(r.mode()).append(" |");
             for (int c : cols) {
                 String cell = "—";
@@ -233,6 +233,11 @@ public final class AttributionGrid {
         sb.append("\nCells: log10 p-value after that many answers (closed) or texts (reading); the columns are the"
                 + " cumulative curve's checkpoints.\n");
         return sb.toString();
+    }
+
+    static String rho(double rho) {
+        return rho == 0 ? "0 (clean)" : new java.math.BigDecimal(Double.toString(rho * 100)).stripTrailingZeros()
+                .toPlainString() + "%";
     }
 
     static String svg(List<Row> rows) {
@@ -298,9 +303,9 @@ public final class AttributionGrid {
                     color, diff ? "1" : "2.5", r.mode().equals("reading") ? " stroke-dasharray=\"5,3\"" : "", pts.toString().trim()));
             int ly = top + 14 * legend++;
             sb.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"%s\"%s/>"
-                    + "<text x=\"%d\" y=\"%d\">ρ=%g%% %s %s</text>%n", w - right + 10, ly, w - right + 35, ly, color,
+                    + "<text x=\"%d\" y=\"%d\">ρ=%s %s %s</text>%n", w - right + 10, ly, w - right + 35, ly, color,
                     diff ? "1" : "2.5", r.mode().equals("reading") ? " stroke-dasharray=\"5,3\"" : "", w - right + 40, ly + 4,
-                    r.rho() * 100, diff ? "diff-tok" : "same-tok", r.mode()));
+                    rho(r.rho()), diff ? "diff-tok" : "same-tok", r.mode()));
         }
         return sb.append("</svg>\n").toString();
     }

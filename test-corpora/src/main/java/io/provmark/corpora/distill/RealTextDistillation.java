@@ -94,6 +94,16 @@ public final class RealTextDistillation {
         human = HumanCorpora.documents("brown", HumanCorpora.Split.TEST, tokA);
     }
 
+    /** Another key (cohort) over the same prepared teacher and human text; answers must be generated again. */
+    public RealTextDistillation forKey(WatermarkKey other, long seed) {
+        RealTextDistillation r = new RealTextDistillation(new Config(cfg.teacherTokenizer(), cfg.teacherOrder(),
+                cfg.studentOrder(), cfg.studentTokens(), cfg.promptTokens(), cfg.teacherAnswerTokens(), cfg.readingTexts(),
+                cfg.answerTokens(), cfg.threads(), seed), tokA, other);
+        r.teacher = teacher;
+        r.human = human;
+        return r;
+    }
+
     public KnStudent teacher() {
         return teacher;
     }
@@ -161,19 +171,35 @@ public final class RealTextDistillation {
      * human documents (from the end of the Brown test split, away from the prompts) until N tokens.
      */
     public List<int[]> studentCorpus(double rho, TextTokenizer tokS) {
-        List<int[]> docs = new ArrayList<>();
-        long want = Math.round(rho * cfg.studentTokens());
+        List<int[]> docs = teacherDocuments(Math.round(rho * cfg.studentTokens()), tokS);
         long have = 0;
-        for (int i = 0; i < readingStart && have < want; i++) {
+        for (int[] d : docs) {
+            have += d.length;
+        }
+        docs.addAll(humanDocuments(cfg.studentTokens() - have, tokS));
+        return docs;
+    }
+
+    /** Teacher documents (prompt + watermarked answer) in tokenizer {@code tokS} until {@code tokens} tokens. */
+    public List<int[]> teacherDocuments(long tokens, TextTokenizer tokS) {
+        List<int[]> docs = new ArrayList<>();
+        long have = 0;
+        for (int i = 0; i < readingStart && have < tokens; i++) {
             int[] d = convert(teacherDocs.get(i), tokS);
             docs.add(d);
             have += d.length;
         }
-        long humanTokens = 0;
-        for (int i = human.size() - 1; i >= 0 && have + humanTokens < cfg.studentTokens(); i--) {
+        return docs;
+    }
+
+    /** Human documents from the end of the Brown test split (away from the prompts) until {@code tokens} tokens. */
+    public List<int[]> humanDocuments(long tokens, TextTokenizer tokS) {
+        List<int[]> docs = new ArrayList<>();
+        long have = 0;
+        for (int i = human.size() - 1; i >= 0 && have < tokens; i--) {
             int[] d = tokS.encode(human.get(i).text());
             docs.add(d);
-            humanTokens += d.length;
+            have += d.length;
         }
         return docs;
     }
