@@ -19,9 +19,7 @@ import java.util.Locale;
  * tokenizer} × {closed, reading}, on real text (see {@link RealTextDistillation}). Writes
  * {@code grid.json}, {@code grid.md} and {@code grid.svg} into the output directory:
  * <pre>
- *   mvn -B -q -pl test-corpora -am compile
- *   mvn -B -q -pl test-corpora exec:java -Dexec.mainClass=io.provmark.corpora.distill.AttributionGrid \
- *       -Dexec.args="--out docs/attribution"
+ *   scripts/attribution-grid.sh [--out docs/attribution] [options]
  * </pre>
  * Options: {@code --out DIR}, {@code --student-tokenizer ID} (default hf:qwen3, else o200k_base when the
  * Qwen3 file is absent), {@code --student-tokens N}, {@code --answers N}, {@code --answer-tokens N},
@@ -40,11 +38,11 @@ public final class AttributionGrid {
     public static void main(String[] args) throws Exception {
         Path out = Path.of("docs/attribution");
         String studentTok = null;
-        int studentTokens = 200_000;
+        int studentTokens = 400_000;
         int answers = 2000;
         int answerTokens = 200;
-        int readingTexts = 1000;
-        int controls = 10;
+        int readingTexts = 2000;
+        int controls = 20;
         int threads = 2;
         int studentOrder = 4;
         long seed = 1;
