@@ -410,8 +410,10 @@ final class AttributeCommand implements Callable<Integer> {
 
     private void printTable(CorpusAttribution.Report r) {
         CorpusAttribution.StreamResult m = r.main();
-        ctx.out.println("answers " + m.numAnswers() + ", tokens " + m.numTokens() + ", scored " + m.numScored()
-                + " (one dedup tape, prompt exclusion " + (r.options().excludePrompts() ? "on" : "OFF") + ")");
+        boolean reading = readingFile != null;
+        ctx.out.println((reading ? "reading mode: texts " : "answers ") + m.numAnswers() + ", tokens " + m.numTokens()
+                + ", scored " + m.numScored() + " (one dedup tape, " + (reading ? "context" : "prompt") + " exclusion "
+                + (r.options().excludePrompts() ? "on" : "OFF") + ")");
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"KEY", "SCORED", "STATISTIC", "P-VALUE", "LOG10 P", "HOLM P", "ATTRIBUTED"});
         for (CorpusAttribution.KeyResult k : r.perKey()) {

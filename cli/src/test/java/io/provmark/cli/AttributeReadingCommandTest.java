@@ -120,6 +120,7 @@ class AttributeReadingCommandTest {
         assertEquals(0, c.code(), c::toString);
         // null: p <= alpha = 1e-3 with probability <= 1e-3 (fixed seeds)
         assertTrue(c.out().contains("verdict: not attributed"), c::toString);
+        assertTrue(c.out().contains("reading mode: texts 30"), c::toString);
     }
 
     @Test
