@@ -49,6 +49,7 @@ final class ReadingInput {
         List<ReadingText> out = new ArrayList<>();
         ReadingAlignment.Stats stats = ReadingAlignment.Stats.zero();
         ReadingAlignment align = null;
+        TextTokenizer tokenizer = null;
         Set<String> ids = new HashSet<>();
         String[] lines = content.split("\n", -1);
         for (int li = 0; li < lines.length; li++) {
@@ -83,18 +84,18 @@ final class ReadingInput {
                 throw CliException.badInput(where + ": duplicate id '" + id + "'");
             }
             JsonNode tokNode = node.get("tokens");
-            if (tokNode == null) {
-                throw CliException.badInput(where + ": missing field \"tokens\" (our watermarked text as token ids in"
-                        + " the profile's tokenizer)");
-            }
-            int[] tokens = ids(tokNode, "tokens", where, vocab);
             JsonNode pred = node.get("predicted_tokens");
             JsonNode lp = node.get("logprobs");
             if ((pred == null) == (lp == null || lp.isNull())) {
                 throw CliException.badInput(where + ": give exactly one of \"predicted_tokens\" (ids in our vocabulary)"
                         + " or \"logprobs\" (the suspect's echo output with text_offset and top_logprobs)");
             }
+            if (tokNode == null && pred != null) {
+                throw CliException.badInput(where + ": missing field \"tokens\" (our watermarked text as token ids in"
+                        + " the profile's tokenizer)");
+            }
             if (pred != null) {
+                int[] tokens = ids(tokNode, "tokens", where, vocab);
                 out.add(new ReadingText(id, tokens, predictions(pred, tokens.length, where, vocab)));
                 continue;
             }
@@ -104,11 +105,19 @@ final class ReadingInput {
                             + " tokenizer is 'none'; give predicted_tokens instead");
                 }
                 try {
-                    align = new ReadingAlignment(io.provmark.core.text.Tokenizers.byId(tokenizerId));
+                    tokenizer = io.provmark.core.text.Tokenizers.byId(tokenizerId);
                 } catch (TokenizerException e) {
                     throw CliException.badInput("cannot load the profile's tokenizer for reading mode: " + e.getMessage());
                 }
+                if (tokenizer.vocabSize() != vocab) {
+                    throw CliException.badInput("the profile's tokenizer '" + tokenizerId + "' has " + tokenizer.vocabSize()
+                            + " ids but the profile says vocab_size " + vocab);
+                }
+                align = new ReadingAlignment(tokenizer);
             }
+            // without "tokens" (a probe record as it is): our text's ids are its encoding under the profile's
+            // tokenizer, which differs from the generated ids only where generation was non-canonical
+            int[] tokens = tokNode != null ? ids(tokNode, "tokens", where, vocab) : tokenizer.encode(text(node, where));
             ReadingAlignment.Result r = fromLogprobs(node, lp, tokens, where, align);
             stats = stats.plus(r.stats());
             out.add(new ReadingText(id, tokens, r.predicted()));
@@ -139,14 +148,18 @@ final class ReadingInput {
         return out;
     }
 
-    private static ReadingAlignment.Result fromLogprobs(JsonNode node, JsonNode lp, int[] tokens, String where,
-                                                        ReadingAlignment align) {
+    private static String text(JsonNode node, String where) {
         JsonNode textNode = node.has("text") ? node.get("text") : node.get("prompt");
         if (textNode == null || !textNode.isTextual()) {
             throw CliException.badInput(where + ": a \"logprobs\" record needs the text that was sent, as \"text\" (or"
                     + " \"prompt\")");
         }
-        String text = textNode.textValue();
+        return textNode.textValue();
+    }
+
+    private static ReadingAlignment.Result fromLogprobs(JsonNode node, JsonNode lp, int[] tokens, String where,
+                                                        ReadingAlignment align) {
+        String text = text(node, where);
         if (!lp.isObject()) {
             throw CliException.badInput(where + ": \"logprobs\" must be an object with text_offset and top_logprobs");
         }

@@ -158,6 +158,14 @@ class AttributeReadingCommandTest {
         assertTrue(al.get("num_aligned").asInt() > 10, al::toString);
         // r50k splits "12345" differently from cl100k: something is dropped, and said so
         assertTrue(al.get("num_unaligned").asInt() + al.get("num_not_one_token").asInt() > 0, al::toString);
+
+        // a probe record as it is (no "tokens"): our ids are the text's encoding under the profile's tokenizer
+        rec.remove("tokens");
+        rec.put("id", "r-2");
+        Path g = write("probe.jsonl", JSON.writeValueAsString(rec) + "\n");
+        Cli.Result r2 = attribute(textProfile, g, "--controls", "0");
+        assertEquals(0, r2.code(), r2::toString);
+        assertEquals(al, JSON.readTree(r2.out()).get("reading").get("alignment"));
     }
 
     @Test
