@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.provmark.core.attribution.CorpusAttribution;
 import io.provmark.core.attribution.CorpusAttribution.Answer;
+import io.provmark.core.attribution.ReadingModeAttribution;
 import io.provmark.core.compat.CompatProfiles;
 import io.provmark.core.key.Keyset;
 import io.provmark.core.key.WatermarkKey;
@@ -40,6 +41,14 @@ import picocli.CommandLine.Option;
             "Answers and prompts are JSONL token ids, one object per line:",
             "  {\"id\": \"a-1\", \"tokens\": [464, 2068], \"prompt_tokens\": [1, 2]}",
             "",
+            "Reading mode (--reading FILE instead of --answers): our watermarked texts were fed to "
+                    + "the suspect with echo + logprobs (teacher forcing); each line holds our text's "
+                    + "token ids and the suspect's top-1 predictions, as ids (predicted_tokens) or as "
+                    + "the OpenAI-style logprobs object (text_offset, top_logprobs) with the text sent; "
+                    + "another tokenizer's predictions are aligned to our tokens by character offsets. "
+                    + "The tuples (our context, the suspect's prediction) are scored with one dedup "
+                    + "tape; a tuple already in the text before that position is not scored.",
+            "",
             "Output (one JSON object): num_answers, num_tokens, num_scored, statistic, "
                     + "p_value, log10_p_value, curve (log10 p after 1, 2, 4, ... answers), "
                     + "controls (p-values under fresh random keys, their KS uniformity test, the "
@@ -53,7 +62,8 @@ import picocli.CommandLine.Option;
             "  provmark attribute --profile p.json --keyset k.pmk --answers a.jsonl \\",
             "      --prompts prompts.jsonl --controls 100 --all-keys --format table",
             "  provmark attribute --profile p.json --keyset k.pmk --answers a.jsonl \\",
-            "      --teacher-outputs ours.jsonl --min-context-count 2 --out report.json"})
+            "      --teacher-outputs ours.jsonl --min-context-count 2 --out report.json",
+            "  provmark attribute --profile p.json --keyset k.pmk --reading reading.jsonl --controls 100"})
 final class AttributeCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -68,9 +78,14 @@ final class AttributeCommand implements Callable<Integer> {
                     + " the terminal).")
     Path keysetFile;
 
-    @Option(names = "--answers", required = true, paramLabel = "FILE",
+    @Option(names = "--answers", paramLabel = "FILE",
             description = "The suspect model's answers, JSONL token ids (see above); - reads standard input.")
     Path answersFile;
+
+    @Option(names = "--reading", paramLabel = "FILE",
+            description = "Reading mode instead of --answers: JSONL of our watermarked texts with the suspect's"
+                    + " teacher-forced top-1 predictions (format in docs/attribution.md); - reads standard input.")
+    Path readingFile;
 
     @Option(names = "--prompts", paramLabel = "FILE",
             description = "The prompts sent to the suspect, JSONL (tokens, optional prompt_tokens); every"
@@ -142,6 +157,14 @@ final class AttributeCommand implements Callable<Integer> {
         if (controls < 0 || controls > 100_000) {
             throw CliException.usage("--controls must be in 0..100000, got " + controls);
         }
+        if ((answersFile == null) == (readingFile == null)) {
+            throw CliException.usage("give exactly one of --answers FILE (closed mode) or --reading FILE (reading mode)");
+        }
+        if (readingFile != null && (promptsFile != null || teacherFile != null || minContextCount != null
+                || referenceFile != null)) {
+            throw CliException.usage("--prompts, --teacher-outputs, --min-context-count and --reference apply to closed"
+                    + " mode (--answers) only; in reading mode the text before each position is its prompt");
+        }
         int minCount = minContextCount == null ? (teacherFile == null ? 0 : 2) : minContextCount;
         if (minCount < 0) {
             throw CliException.usage("--min-context-count must be >= 0, got " + minCount);
@@ -156,6 +179,9 @@ final class AttributeCommand implements Callable<Integer> {
         }
         Profile profile = Profiles.read(ctx, profileFile);
         int vocab = profile.vocabSize();
+        if (readingFile != null) {
+            return reading(profile);
+        }
         byte[] answersBytes = Io.readBytes(ctx, answersFile, "answers file");
         List<Answer> answers = toAnswers(TokenInput.parseJsonl(
                 Io.decodeUtf8(answersBytes, "answers file " + answersFile), answersFile, vocab));
@@ -188,6 +214,63 @@ final class AttributeCommand implements Callable<Integer> {
             reference = toAnswers(TokenInput.parseJsonl(Io.decodeUtf8(b, "reference answers file " + referenceFile),
                     referenceFile, vocab));
         }
+        List<WatermarkKey> keys = keys(profile);
+        CorpusAttribution.Options options = new CorpusAttribution.Options(!noPromptExclusion, minCount, controls,
+                controlSeed);
+        CorpusAttribution.Report report;
+        try {
+            report = new CorpusAttribution(profile, options).run(keys, answers, prompts, teacher, reference, alpha);
+        } catch (IllegalArgumentException e) {
+            throw CliException.badInput(e.getMessage());
+        }
+        ObjectNode o = toJson(report, profile, "closed");
+        ObjectNode inputs = o.putObject("inputs");
+        inputs.put("answers_file_sha256", sha256(answersBytes));
+        inputs.put("answers_canonical_sha256", report.answersSha256());
+        putOrNull(inputs, "prompts_file_sha256", promptsSha);
+        putOrNull(inputs, "teacher_outputs_file_sha256", teacherSha);
+        putOrNull(inputs, "reference_file_sha256", referenceSha);
+        inputs.put("num_prompt_identities", report.numPromptIdentities());
+        inputs.put("num_frequent_contexts", report.numFrequentContexts());
+        return emit(o, report);
+    }
+
+    /** Reading mode: --reading FILE, scored with {@link ReadingModeAttribution}. */
+    private int reading(Profile profile) {
+        byte[] bytes = Io.readBytes(ctx, readingFile, "reading file");
+        ReadingInput in = ReadingInput.parse(Io.decodeUtf8(bytes, "reading file " + readingFile), readingFile,
+                profile.vocabSize(), profile.tokenizer());
+        List<WatermarkKey> keys = keys(profile);
+        CorpusAttribution.Options options = new CorpusAttribution.Options(!noPromptExclusion, 0, controls, controlSeed);
+        CorpusAttribution.Report report;
+        try {
+            report = new ReadingModeAttribution(profile, options).run(keys, in.texts, alpha);
+        } catch (IllegalArgumentException e) {
+            throw CliException.badInput(e.getMessage());
+        }
+        ObjectNode o = toJson(report, profile, "reading");
+        ObjectNode rd = o.putObject("reading");
+        long predicted = 0;
+        for (ReadingModeAttribution.ReadingText t : in.texts) {
+            for (int p : t.predicted()) {
+                predicted += p >= 0 ? 1 : 0;
+            }
+        }
+        rd.put("num_texts", in.texts.size());
+        rd.put("num_positions_with_prediction", predicted);
+        rd.put("num_context_excluded", report.numPromptIdentities());
+        ObjectNode al = rd.putObject("alignment");
+        al.put("num_predictions", in.stats.predictions());
+        al.put("num_aligned", in.stats.aligned());
+        al.put("num_unaligned", in.stats.unaligned());
+        al.put("num_not_one_token", in.stats.notOneToken());
+        ObjectNode inputs = o.putObject("inputs");
+        inputs.put("reading_file_sha256", sha256(bytes));
+        inputs.put("reading_canonical_sha256", report.answersSha256());
+        return emit(o, report);
+    }
+
+    private List<WatermarkKey> keys(Profile profile) {
         Keyset keyset = Io.openKeyset(ctx, keysetFile);
         if (!keyset.contains(profile.keyId())) {
             throw CliException.key("profile/key mismatch: profile " + profileFile + " names key '"
@@ -204,23 +287,10 @@ final class AttributeCommand implements Callable<Integer> {
                 }
             }
         }
-        CorpusAttribution.Options options = new CorpusAttribution.Options(!noPromptExclusion, minCount, controls,
-                controlSeed);
-        CorpusAttribution.Report report;
-        try {
-            report = new CorpusAttribution(profile, options).run(keys, answers, prompts, teacher, reference, alpha);
-        } catch (IllegalArgumentException e) {
-            throw CliException.badInput(e.getMessage());
-        }
-        ObjectNode o = toJson(report, profile);
-        ObjectNode inputs = o.putObject("inputs");
-        inputs.put("answers_file_sha256", sha256(answersBytes));
-        inputs.put("answers_canonical_sha256", report.answersSha256());
-        putOrNull(inputs, "prompts_file_sha256", promptsSha);
-        putOrNull(inputs, "teacher_outputs_file_sha256", teacherSha);
-        putOrNull(inputs, "reference_file_sha256", referenceSha);
-        inputs.put("num_prompt_identities", report.numPromptIdentities());
-        inputs.put("num_frequent_contexts", report.numFrequentContexts());
+        return keys;
+    }
+
+    private int emit(ObjectNode o, CorpusAttribution.Report report) {
         String json;
         try {
             json = JSON.writeValueAsString(o);
@@ -250,9 +320,10 @@ final class AttributeCommand implements Callable<Integer> {
         return !r.attributedKeys().isEmpty();
     }
 
-    private ObjectNode toJson(CorpusAttribution.Report r, Profile profile) {
+    private ObjectNode toJson(CorpusAttribution.Report r, Profile profile, String mode) {
         CorpusAttribution.StreamResult m = r.main();
         ObjectNode o = JSON.createObjectNode();
+        o.put("mode", mode);
         o.put("key_id", m.keyId());
         o.put("num_answers", m.numAnswers());
         o.put("num_tokens", m.numTokens());
@@ -311,6 +382,7 @@ final class AttributeCommand implements Callable<Integer> {
         params.put("context_width", profile.contextWidth());
         params.put("dedup", profile.dedup().wire());
         params.put("dedup_scope", "corpus");
+        params.put("mode", mode);
         params.put("prompt_exclusion", r.options().excludePrompts());
         params.put("min_context_count", r.options().minContextCount());
         params.put("controls", r.options().controls());
@@ -338,8 +410,10 @@ final class AttributeCommand implements Callable<Integer> {
 
     private void printTable(CorpusAttribution.Report r) {
         CorpusAttribution.StreamResult m = r.main();
-        ctx.out.println("answers " + m.numAnswers() + ", tokens " + m.numTokens() + ", scored " + m.numScored()
-                + " (one dedup tape, prompt exclusion " + (r.options().excludePrompts() ? "on" : "OFF") + ")");
+        boolean reading = readingFile != null;
+        ctx.out.println((reading ? "reading mode: texts " : "answers ") + m.numAnswers() + ", tokens " + m.numTokens()
+                + ", scored " + m.numScored() + " (one dedup tape, " + (reading ? "context" : "prompt") + " exclusion "
+                + (r.options().excludePrompts() ? "on" : "OFF") + ")");
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"KEY", "SCORED", "STATISTIC", "P-VALUE", "LOG10 P", "HOLM P", "ATTRIBUTED"});
         for (CorpusAttribution.KeyResult k : r.perKey()) {

@@ -89,6 +89,20 @@ final class DistillationSim {
             unigram = uni;
         }
 
+        /** The student's most likely successor of prev (ties: the smaller id); unseen prev: the commonest token. */
+        int top1(int prev) {
+            int[] s = successors[prev].length == 0 ? unigram : successors[prev];
+            int[] c = new int[VOCAB];
+            int best = 0;
+            for (int t : s) {
+                c[t]++;
+                if (c[t] > c[best] || (c[t] == c[best] && t < best)) {
+                    best = t;
+                }
+            }
+            return best;
+        }
+
         int next(int prev, SplittableRandom rnd) {
             int[] s = successors[prev];
             if (s.length == 0) {
