@@ -36,7 +36,7 @@ import picocli.CommandLine.Option;
                     + "embedded, r50k_base tokens) trains a Kneser-Ney teacher (order 3) served by "
                     + "serve-model on 127.0.0.1 with one red-green watermark key (gamma 0.25, delta 4) per account cohort (10). "
                     + "A distiller harvests answers through the accounts of 1 cohort with the probe client; "
-                    + "a student (Kneser-Ney order 2) trains on 5% teacher answers + 95% human text, a clean "
+                    + "a student (Kneser-Ney order 2) trains on 5% teacher answers + 95% human text (--quick: 10%), a clean "
                     + "student on the same human text only. Both are served, probed with our own prompts "
                     + "(disjoint from all training text) and attributed: every cohort key with Holm, "
                     + "20 random-key controls, prompt exclusion on.",

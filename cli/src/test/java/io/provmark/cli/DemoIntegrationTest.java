@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code provmark demo --quick} end to end, in-process: teacher served with per-account keys on loopback,
- * harvested by the probe client, a ρ = 5% student and a clean student served and probed over HTTP, both
+ * harvested by the probe client, a ρ = 10% student (the quick sizes; the full demo uses 5%) and a clean student served and probed over HTTP, both
  * attributed. Asserts the verdicts and that the evidence verifies (manifest, answer-file and probe-record
  * hashes) and that no secret is printed.
  *
@@ -53,7 +53,7 @@ class DemoIntegrationTest {
         assertFalse(s.get("clean").get("attributed").asBoolean());
         double rho = s.get("distilled").get("teacher_tokens").asDouble() / s.get("distilled").get("training_tokens")
                 .asDouble();
-        assertTrue(rho > 0.045 && rho < 0.06, "rho " + rho);
+        assertTrue(rho > 0.095 && rho < 0.11, "rho " + rho); // --quick uses rho = 10%, see Sizes.quick()
 
         // every file is in the manifest with its SHA-256
         List<String> lines = Files.readAllLines(out.resolve("SHA256SUMS"));
