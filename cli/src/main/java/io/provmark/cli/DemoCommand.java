@@ -46,7 +46,7 @@ import picocli.CommandLine.Option;
                     + "SHA256SUMS. The keyset is written to DIR/keyset.pmk, its generated passphrase to "
                     + "DIR/keyset.passphrase (owner-only; never printed). Exit 0 when the distilled student "
                     + "is attributed to exactly the fed cohorts and the clean one is not; 1 otherwise. "
-                    + "Takes a few minutes on 2 cores (--quick: well under one).",
+                    + "Takes about 3 to 6 minutes on 2 cores (--quick: about one).",
             "",
             "--schemes (or --tokens) instead runs the short tour: one watermarked and one plain "
                     + "sequence per scheme from a stand-in Zipf model, detected with a throwaway key.",

@@ -19,17 +19,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code provmark demo --quick} end to end, in-process: teacher served with per-account keys on loopback,
- * harvested by the probe client, a ρ = 10% student (the quick sizes; the full demo uses 5%) and a clean student served and probed over HTTP, both
- * attributed. Asserts the verdicts and that the evidence verifies (manifest, answer-file and probe-record
+ * harvested by the probe client, a ρ = 10% student (the quick sizes; the full demo uses 5%) and a clean
+ * student served and probed over HTTP, both attributed. Asserts the verdicts and that the evidence verifies (manifest, answer-file and probe-record
  * hashes) and that no secret is printed.
  *
  * <p>False-failure probability. The seed fixes the corpus split, the fed cohort and the control keys, but the
  * watermark keys are fresh (SecureRandom) and the servers sample without a seed, so each run is a new draw.
  * (a) The clean student or a non-fed key of the distilled student is attributed: both are tests of keys the
  * model never saw, Holm-controlled at alpha = 1e-3 each, so at most 2e-3. (b) The fed key is missed: it needs
- * Holm p < 1e-4 (z above 3.72); the quick sizes gave log10 p between -8 and -13 in our runs (z about 6 to 7.5,
- * measured in docs/attribution.md), so a miss needs z to fall 2.3 standard deviations below its mean:
- * about 1e-2 at the low end, ~1e-3 typically. Total about 1e-2 at worst.
+ * Holm p < 1e-4 (z above 3.72); the quick sizes (rho = 10%) gave log10 p -11.3, -14.3 and -22.0 in three
+ * measured runs (z about 6.9 to 9.7, docs/attribution.md), so a miss needs a draw 3.2 standard deviations
+ * below the weakest of them: about 1e-3. Total about 3e-3.
  */
 class DemoIntegrationTest {
     private static final ObjectMapper JSON = new ObjectMapper();
