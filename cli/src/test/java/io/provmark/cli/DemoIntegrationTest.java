@@ -45,6 +45,7 @@ class DemoIntegrationTest {
 
         JsonNode s = JSON.readTree(out.resolve("demo-summary.json").toFile());
         assertTrue(s.get("as_expected").asBoolean());
+        assertEquals("complete", s.get("status").asText());
         List<String> fed = strings(s.get("fed_cohort_keys"));
         assertEquals(1, fed.size());
         assertEquals(fed, strings(s.get("distilled").get("attributed_keys")));

@@ -194,6 +194,10 @@ public final class DistillationDemo {
 
     /** Runs every stage; the output directory must have been prepared. */
     public Outcome run() throws IOException, InterruptedException {
+        // marker first: a run that dies half-way leaves an output that --force may replace
+        ObjectNode running = JSON.createObjectNode().put("format", "provmark-demo-v1").put("seed", seed)
+                .put("status", "incomplete: the run did not finish");
+        Files.writeString(out.resolve(SUMMARY), JSON.writeValueAsString(running) + "\n", StandardCharsets.UTF_8);
         SplittableRandom rnd = new SplittableRandom(seed);
         TextTokenizer tok = Tokenizers.byId(TOKENIZER);
 
@@ -476,6 +480,7 @@ public final class DistillationDemo {
     private void writeSummary(Outcome o) throws IOException {
         ObjectNode s = JSON.createObjectNode();
         s.put("format", "provmark-demo-v1");
+        s.put("status", "complete");
         s.put("seed", seed);
         s.put("corpus", o.corpus());
         s.put("tokenizer", TOKENIZER);
