@@ -58,8 +58,11 @@ final class EvidenceParser {
         if (CorpusEvidence.KIND.equals(kind)) {
             return CorpusEvidence.parse(data); // calibration corpora (JSONL of text or token ids)
         }
+        if (ProbeEvidence.KIND.equals(kind)) {
+            return ProbeEvidence.parse(data); // a provmark probe answers file, chain of custody checked
+        }
         if (!TOKEN_IDS.equals(kind)) {
-            throw new ApiException(400, "unknown evidence kind \"" + kind + "\" (allowed: token-ids, text, corpus)");
+            throw new ApiException(400, "unknown evidence kind \"" + kind + "\" (allowed: token-ids, text, corpus, probe-run)");
         }
         String content = decodeUtf8(data, "token-ids evidence");
         List<Item> out = new ArrayList<>();

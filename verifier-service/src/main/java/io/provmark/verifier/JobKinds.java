@@ -126,8 +126,9 @@ final class JobKinds {
         }
         switch (kind) {
             case DETECT:
-                if (!EvidenceParser.TOKEN_IDS.equals(evidenceKind) && !EvidenceParser.TEXT.equals(evidenceKind)) {
-                    throw new ApiException(422, "a detect job needs token-ids or text evidence, not " + evidenceKind);
+                if (!EvidenceParser.TOKEN_IDS.equals(evidenceKind) && !EvidenceParser.TEXT.equals(evidenceKind)
+                        && !ProbeEvidence.KIND.equals(evidenceKind)) {
+                    throw new ApiException(422, "a detect job needs token-ids, text or probe-run evidence, not " + evidenceKind);
                 }
                 noOptions(kind, opts);
                 return null;
@@ -139,8 +140,8 @@ final class JobKinds {
                 noOptions(kind, opts);
                 return null;
             case ATTRIBUTE:
-                if (!EvidenceParser.TOKEN_IDS.equals(evidenceKind)) {
-                    throw new ApiException(422, "an attribute job needs the suspect's answers as token-ids evidence (JSONL), not "
+                if (!EvidenceParser.TOKEN_IDS.equals(evidenceKind) && !ProbeEvidence.KIND.equals(evidenceKind)) {
+                    throw new ApiException(422, "an attribute job needs the suspect's answers as token-ids or probe-run evidence (JSONL), not "
                             + evidenceKind);
                 }
                 AttributeOptions o = attributeOptions(s, opts, caseId);
@@ -244,6 +245,9 @@ final class JobKinds {
                                            List<EvidenceParser.Item> parsed) {
         if (CorpusEvidence.KIND.equals(evidenceKind)) {
             return CorpusEvidence.tokenize(data, profile);
+        }
+        if (ProbeEvidence.KIND.equals(evidenceKind)) {
+            return ProbeEvidence.tokenize(data, profile);
         }
         if (CALIBRATE.equals(kindOf(job))) {
             List<EvidenceParser.Item> out = new ArrayList<>();

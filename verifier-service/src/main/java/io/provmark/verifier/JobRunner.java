@@ -385,6 +385,9 @@ final class JobRunner {
         EvidenceParser.Item strongest = items.get(best);
         extra.put("sample", ReportStats.sample(strongest.id(),
                 detector.detect(strongest.tokens(), strongest.prompt(), true).positions(), nullModel));
+        if (JobKinds.DETECT.equals(JobKinds.kindOf(job))) {
+            extra.put("controls", detectControls(profile, key, items, id));
+        }
         String ext = EvidenceParser.TEXT.equals(kind) ? ".txt" : ".jsonl";
         String inputFile = ReportFiles.INPUTS_DIR + "/" + sha + ext;
         JobKinds.Extra kindExtra = JobKinds.after(s, job, ev, prof, profile, key, items, results, p -> {
@@ -483,6 +486,41 @@ final class JobRunner {
         } catch (IOException e) {
             return "unknown";
         }
+    }
+
+    /** Random-key controls of a detect report (attribute reports carry their own). */
+    static final int DETECT_CONTROLS = 20;
+
+    /**
+     * The pooled test (every record as one stream, one dedup tape, prompt contexts excluded) under the job's
+     * key and under {@value #DETECT_CONTROLS} fresh random keys: how the same statistic behaves on this very
+     * evidence when the key is not ours. Seeded from the job id, so a re-run reproduces it.
+     */
+    private static Map<String, Object> detectControls(Profile profile, WatermarkKey key, List<EvidenceParser.Item> items,
+                                                      String jobId) {
+        List<io.provmark.core.attribution.CorpusAttribution.Answer> answers = new ArrayList<>();
+        for (EvidenceParser.Item it : items) {
+            answers.add(new io.provmark.core.attribution.CorpusAttribution.Answer(it.id(), it.tokens(), it.prompt()));
+        }
+        long seed = Long.parseUnsignedLong(ReportFiles.sha256(jobId.getBytes(StandardCharsets.UTF_8)).substring(0, 16), 16);
+        var ca = new io.provmark.core.attribution.CorpusAttribution(profile,
+                new io.provmark.core.attribution.CorpusAttribution.Options(true, 0, DETECT_CONTROLS, seed));
+        var r = ca.run(List.of(key), answers, List.of(), null, null, ALPHA);
+        var c = r.controls();
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("method", "pooled stream (all records, one dedup tape, prompt contexts excluded) scored under "
+                + c.m() + " fresh random keys; ks tests their p-values for uniformity");
+        out.put("pooled_num_scored", r.main().numScored());
+        out.put("pooled_log10_p_value", num(r.main().log10PValue()));
+        List<Object> ps = new ArrayList<>();
+        for (double p : c.pValues()) {
+            ps.add(num(p));
+        }
+        out.put("random_key_p_values", ps);
+        out.put("ks_statistic", num(c.ks().statistic()));
+        out.put("ks_p_value", num(c.ks().pValue()));
+        out.put("empirical_p_value", num(c.empiricalPValue()));
+        return out;
     }
 
     private static void checkVocab(int[] toks, Profile p, String record) {

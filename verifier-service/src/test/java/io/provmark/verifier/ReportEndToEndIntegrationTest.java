@@ -41,6 +41,15 @@ class ReportEndToEndIntegrationTest {
             // 3 x 200 tokens watermarked with delta=2, gamma=0.25: the binomial tail is far below 1e-10.
             assertTrue(report.get("summary").get("holmLog10PValue").asDouble() < -10, report.toString());
             assertEquals(h.keyset().primary().fingerprint(), report.get("key").get("fingerprint").asText());
+            // random-key controls: 20 keys that are not ours, on the same evidence. The pooled p-value under the
+            // real key is far below every control's; a control below 1e-6 has probability <= 20 * 1e-6 = 2e-5
+            // under the null (fixed seeds make the run deterministic anyway).
+            JsonNode controls = report.get("controls");
+            assertEquals(JobRunner.DETECT_CONTROLS, controls.get("random_key_p_values").size(), controls.toString());
+            assertTrue(controls.get("pooled_log10_p_value").asDouble() < -10, controls.toString());
+            for (JsonNode p : controls.get("random_key_p_values")) {
+                assertTrue(p.asDouble() > 1e-6, controls.toString());
+            }
             String text = Files.readString(dir.resolve(ReportFiles.REPORT));
             assertTrue(text.contains("not evidence of innocence"));
             assertTrue(text.contains("spoofed"));

@@ -1,0 +1,167 @@
+package io.provmark.verifier;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.provmark.core.profile.Profile;
+import io.provmark.core.profile.ProfileTokenizers;
+import io.provmark.core.text.TextTokenizer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Evidence kind {@code probe-run}: the answers file {@code provmark probe --out} writes (one JSON record per
+ * answered prompt, see docs/probe.md), uploaded as it is. At intake every record is checked: an {@code id}
+ * (unique), the {@code answer} text, optional {@code answer_tokens} / {@code prompt_tokens}, and — the chain of
+ * custody — when the raw {@code request} / {@code response} bodies are kept, their SHA-256 must equal the
+ * recorded {@code request_sha256} / {@code response_sha256}. A record without {@code answer_tokens} is
+ * tokenized with the profile's tokenizer when the job runs. Other fields (times, attempts, logprobs, ...) are
+ * kept in the stored file but not interpreted.
+ */
+final class ProbeEvidence {
+    static final String KIND = "probe-run";
+
+    // probe records nest deeper than token-id lines (usage, logprobs with top_logprobs objects)
+    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(16).build())
+            .build())
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    /** One probe answer: tokens may be null (text only, tokenized when the job runs). */
+    private record Answer(String id, String text, int[] tokens, int[] prompt) {
+    }
+
+    private ProbeEvidence() {
+    }
+
+    /** Checks the whole file; the items carry null tokens for text-only answers. */
+    static List<EvidenceParser.Item> parse(byte[] data) {
+        List<EvidenceParser.Item> out = new ArrayList<>();
+        for (Answer a : answers(data)) {
+            out.add(new EvidenceParser.Item(a.id(), a.tokens(), a.prompt()));
+        }
+        return out;
+    }
+
+    /** The answers as scoring records, text-only answers tokenized with the profile's (pinned) tokenizer. */
+    static List<EvidenceParser.Item> tokenize(byte[] data, Profile profile) {
+        List<EvidenceParser.Item> out = new ArrayList<>();
+        TextTokenizer tok = null;
+        for (Answer a : answers(data)) {
+            int[] ids = a.tokens();
+            if (ids == null) {
+                if ("none".equals(profile.tokenizer())) {
+                    throw new ApiException(422, "probe answer " + a.id() + " has no answer_tokens and the profile has no"
+                            + " tokenizer (tokenizer none); probe with an endpoint that returns token ids, or use a"
+                            + " profile with the suspect's tokenizer");
+                }
+                if (tok == null) {
+                    tok = ProfileTokenizers.resolve(profile);
+                }
+                ids = tok.encode(a.text());
+            }
+            out.add(new EvidenceParser.Item(a.id(), ids, a.prompt()));
+        }
+        return out;
+    }
+
+    private static List<Answer> answers(byte[] data) {
+        String content = EvidenceParser.decodeUtf8(data, "probe-run evidence");
+        String[] lines = content.split("\n", -1);
+        List<Answer> out = new ArrayList<>();
+        Set<String> ids = new HashSet<>();
+        for (int i = 0; i < lines.length; i++) {
+            String line = lines[i].endsWith("\r") ? lines[i].substring(0, lines[i].length() - 1) : lines[i];
+            if (line.isBlank()) {
+                continue;
+            }
+            Answer a = parseLine(line, i + 1);
+            if (!ids.add(a.id())) {
+                throw new ApiException(400, "line " + (i + 1) + ": answer id \"" + a.id() + "\" appears twice (a probe"
+                        + " answers file holds each prompt once)");
+            }
+            out.add(a);
+        }
+        if (out.isEmpty()) {
+            throw new ApiException(400, "probe-run evidence has no records (expected the JSONL that provmark probe --out writes)");
+        }
+        return out;
+    }
+
+    private static Answer parseLine(String line, int lineNo) {
+        String where = "line " + lineNo;
+        JsonNode node;
+        try {
+            node = JSON.readTree(line);
+        } catch (JsonProcessingException e) {
+            String msg = e.getOriginalMessage();
+            if (msg != null && msg.contains("nesting depth")) {
+                throw new ApiException(400, where + ": JSON nested too deeply (at most 16 levels)");
+            }
+            throw new ApiException(400, where + ": malformed JSON: " + msg);
+        }
+        if (node == null || !node.isObject()) {
+            throw new ApiException(400, where + ": expected a probe record (a JSON object with id and answer)");
+        }
+        JsonNode idNode = node.get("id");
+        if (idNode == null || !(idNode.isTextual() || idNode.isIntegralNumber())) {
+            throw new ApiException(400, where + ": a probe record needs an \"id\" (string or integer)");
+        }
+        JsonNode answer = node.get("answer");
+        if (answer == null || !answer.isTextual()) {
+            throw new ApiException(400, where + ": a probe record needs the \"answer\" text");
+        }
+        custody(node, "request", where);
+        custody(node, "response", where);
+        int[] tokens = node.has("answer_tokens") ? ints(node.get("answer_tokens"), where, "answer_tokens") : null;
+        if (tokens != null && tokens.length == 0) {
+            throw new ApiException(400, where + ": \"answer_tokens\" is empty");
+        }
+        if (tokens == null && answer.asText().isEmpty()) {
+            throw new ApiException(400, where + ": the answer is empty");
+        }
+        int[] prompt = node.has("prompt_tokens") ? ints(node.get("prompt_tokens"), where, "prompt_tokens") : new int[0];
+        return new Answer(idNode.asText(), answer.asText(), tokens, prompt);
+    }
+
+    /** The raw body, when kept, must hash to the recorded SHA-256: a record edited after the probe is refused. */
+    private static void custody(JsonNode node, String field, String where) {
+        JsonNode body = node.get(field);
+        if (body == null || body.isNull()) {
+            return;
+        }
+        JsonNode sha = node.get(field + "_sha256");
+        if (!body.isTextual() || sha == null || !sha.isTextual()) {
+            throw new ApiException(400, where + ": \"" + field + "\" must be the raw body as a string, with its \""
+                    + field + "_sha256\"");
+        }
+        String actual = ReportFiles.sha256(body.asText().getBytes(StandardCharsets.UTF_8));
+        if (!actual.equals(sha.asText())) {
+            throw new ApiException(400, where + ": the stored " + field + " body does not match its recorded " + field
+                    + "_sha256 (the record was changed after it was probed)");
+        }
+    }
+
+    private static int[] ints(JsonNode arr, String where, String field) {
+        if (!arr.isArray()) {
+            throw new ApiException(400, where + ": \"" + field + "\" must be an array of token ids");
+        }
+        int[] out = new int[arr.size()];
+        for (int i = 0; i < out.length; i++) {
+            JsonNode t = arr.get(i);
+            if (!t.isIntegralNumber() || !t.canConvertToInt() || t.intValue() < 0) {
+                throw new ApiException(400, where + ": \"" + field + "\"[" + i + "] is not a non-negative token id: " + t);
+            }
+            out[i] = t.intValue();
+        }
+        return out;
+    }
+}
