@@ -218,7 +218,7 @@ class AttributionJobIntegrationTest {
             String foreign = h.uploadEvidence(otherCase, h.admin, answers(null, 2, 20, 6));
             expect(h, 400, "unknown job kind", "{\"kind\":\"guess\",\"caseId\":\"" + caseId + "\",\"evidenceId\":\"" + ev
                     + "\",\"profileId\":\"" + profileId + "\"}");
-            expect(h, 422, "token-ids evidence", jobBody(caseId, text, profileId, null));
+            expect(h, 422, "token-ids or probe-run evidence", jobBody(caseId, text, profileId, null));
             expect(h, 400, "options.controls", jobBody(caseId, ev, profileId, "{\"controls\":100000}"));
             expect(h, 400, "unknown option", jobBody(caseId, ev, profileId, "{\"noPromptExclusion\":true}"));
             expect(h, 400, "options.alpha", jobBody(caseId, ev, profileId, "{\"alpha\":1.5}"));
