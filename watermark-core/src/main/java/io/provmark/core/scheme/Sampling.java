@@ -19,12 +19,14 @@ public final class Sampling {
     /** Samples index i in [0, n) with probability softmax(logits)[i] by inversion at r. */
     public static int sampleSoftmax(float[] logits, int n, double r) {
         checkUniform(r);
-        double max = Double.NEGATIVE_INFINITY;
+        float fmax = Float.NEGATIVE_INFINITY; // float compares: no widening per element; NaN never wins
         for (int i = 0; i < n; i++) {
-            if (logits[i] > max) {
-                max = logits[i];
+            float v = logits[i];
+            if (v > fmax) {
+                fmax = v;
             }
         }
+        double max = fmax;
         if (max == Double.NEGATIVE_INFINITY || Double.isNaN(max)) {
             throw new IllegalArgumentException("logits have no finite maximum");
         }
