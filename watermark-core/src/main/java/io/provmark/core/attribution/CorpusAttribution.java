@@ -272,9 +272,20 @@ public final class CorpusAttribution {
     }
 
     private Controls controls(List<Answer> answers, List<int[]> prompts, LongPredicate filter, double mainLnP) {
-        int m = options.controls();
+        return randomKeyControls(options.controls(), options.controlSeed(), mainLnP, k -> {
+            Detector det = new Detector(scheme(k), options.excludePrompts());
+            return score(det, newShared(det, prompts, answers, filter), answers, false);
+        });
+    }
+
+    /**
+     * The empirical null shared by closed and reading mode: the same procedure ({@code score}) under m fresh
+     * keys nobody ever watermarked with, seeded when {@code seed} is given, else from SecureRandom.
+     */
+    static Controls randomKeyControls(int m, Long seed, double mainLnP,
+                                      java.util.function.Function<WatermarkKey, StreamResult> score) {
         double[] p = new double[m];
-        SplittableRandom seeded = options.controlSeed() == null ? null : new SplittableRandom(options.controlSeed());
+        SplittableRandom seeded = seed == null ? null : new SplittableRandom(seed);
         SecureRandom secure = seeded == null ? new SecureRandom() : null;
         int asExtreme = 0;
         for (int i = 0; i < m; i++) {
@@ -284,10 +295,7 @@ public final class CorpusAttribution {
             } else {
                 secure.nextBytes(material);
             }
-            // a fresh key nobody ever watermarked with: its p-values are the empirical null
-            WatermarkKey k = new WatermarkKey("control-" + (i + 1), material, 0L);
-            Detector det = new Detector(scheme(k), options.excludePrompts());
-            StreamResult r = score(det, newShared(det, prompts, answers, filter), answers, false);
+            StreamResult r = score.apply(new WatermarkKey("control-" + (i + 1), material, 0L));
             p[i] = r.pValue();
             if (r.lnPValue() <= mainLnP) {
                 asExtreme++;
@@ -332,7 +340,8 @@ public final class CorpusAttribution {
         }
     }
 
-    private static void update(MessageDigest md, int[] ids) {
+    /** Length-prefixed big-endian int32 array, the unit of the canonical input hashes. */
+    static void update(MessageDigest md, int[] ids) {
         ByteBuffer b = ByteBuffer.allocate(4 + 4 * ids.length);
         b.putInt(ids.length);
         for (int v : ids) {

@@ -21,12 +21,10 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
-import java.util.SplittableRandom;
 
 /**
  * Reading-mode radioactivity test (Sander et al.): we feed our own watermarked texts to the suspect
@@ -214,27 +212,9 @@ public final class ReadingModeAttribution {
     }
 
     private Controls controls(List<ReadingText> texts, double mainLnP) {
-        int m = options.controls();
-        double[] p = new double[m];
-        SplittableRandom seeded = options.controlSeed() == null ? null : new SplittableRandom(options.controlSeed());
-        SecureRandom secure = seeded == null ? new SecureRandom() : null;
-        int asExtreme = 0;
         long[] ex = new long[1];
-        for (int i = 0; i < m; i++) {
-            byte[] material = new byte[32];
-            if (seeded != null) {
-                seeded.nextBytes(material);
-            } else {
-                secure.nextBytes(material);
-            }
-            // a key that never watermarked our texts: the same procedure gives the empirical null
-            StreamResult r = score(scheme(new WatermarkKey("control-" + (i + 1), material, 0L)), texts, false, ex);
-            p[i] = r.pValue();
-            if (r.lnPValue() <= mainLnP) {
-                asExtreme++;
-            }
-        }
-        return new Controls(m, p, KolmogorovSmirnov.uniformTest(p), (1.0 + asExtreme) / (m + 1.0));
+        return CorpusAttribution.randomKeyControls(options.controls(), options.controlSeed(), mainLnP,
+                k -> score(scheme(k), texts, false, ex));
     }
 
     /**
@@ -249,21 +229,12 @@ public final class ReadingModeAttribution {
                 byte[] id = r.id() == null ? new byte[0] : r.id().getBytes(StandardCharsets.UTF_8);
                 md.update(ByteBuffer.allocate(4).putInt(id.length).array());
                 md.update(id);
-                update(md, r.tokens());
-                update(md, r.predicted());
+                CorpusAttribution.update(md, r.tokens());
+                CorpusAttribution.update(md, r.predicted());
             }
             return "sha256:" + HexFormat.of().formatHex(md.digest());
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 unavailable", e);
         }
-    }
-
-    private static void update(MessageDigest md, int[] ids) {
-        ByteBuffer b = ByteBuffer.allocate(4 + 4 * ids.length);
-        b.putInt(ids.length);
-        for (int v : ids) {
-            b.putInt(v);
-        }
-        md.update(b.array());
     }
 }
