@@ -438,7 +438,7 @@ public final class DistillationDemo {
         }
         byte[] answerBytes = writeJsonl(answersFile, lines);
         CorpusAttribution.Report rep = attribution.run(keys, answers, promptTokens, null, null, sizes.alpha());
-        ObjectNode json = AttributionJson.report(rep, profile, true);
+        ObjectNode json = io.provmark.cli.AttributionReportJson.of(rep, profile, "closed", true);
         ObjectNode inputs = json.putObject("inputs");
         inputs.put("answers_file", out.relativize(answersFile).toString());
         inputs.put("answers_file_sha256", "sha256:" + sha256(answerBytes));

@@ -1,4 +1,4 @@
-package io.provmark.cli.demo;
+package io.provmark.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -7,19 +7,23 @@ import io.provmark.core.attribution.CorpusAttribution;
 import io.provmark.core.profile.Profile;
 import io.provmark.core.stats.LogP;
 
-/**
- * A {@link CorpusAttribution.Report} as JSON, with the field names of {@code provmark attribute}'s output
- * (docs/attribution.md), so the demo's evidence reads like a report of that command.
- */
-final class AttributionJson {
+/** The JSON of an attribution report, shared by {@code provmark attribute} and {@code provmark demo}. */
+public final class AttributionReportJson {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private AttributionJson() {
+    private AttributionReportJson() {
     }
 
-    static ObjectNode report(CorpusAttribution.Report r, Profile profile, boolean allKeys) {
+    /**
+     * The report as JSON (field names in docs/attribution.md).
+     *
+     * @param mode    "closed" or "reading"
+     * @param allKeys whether every key of the keyset was tested (recorded in parameters)
+     */
+    public static ObjectNode of(CorpusAttribution.Report r, Profile profile, String mode, boolean allKeys) {
         CorpusAttribution.StreamResult m = r.main();
         ObjectNode o = JSON.createObjectNode();
+        o.put("mode", mode);
         o.put("key_id", m.keyId());
         o.put("num_answers", m.numAnswers());
         o.put("num_tokens", m.numTokens());
@@ -31,7 +35,7 @@ final class AttributionJson {
         num(o, "log10_p_value", m.log10PValue());
         num(o, "z", m.z());
         o.put("exact", m.exact());
-        o.put("verdict", r.attributedKeys().isEmpty() ? "not attributed" : "attributed");
+        o.put("verdict", !r.attributedKeys().isEmpty() ? "attributed" : "not attributed");
         ArrayNode curve = o.putArray("curve");
         for (CorpusAttribution.CurvePoint c : m.curve()) {
             ObjectNode p = curve.addObject();
@@ -55,20 +59,21 @@ final class AttributionJson {
         } else {
             controls.putNull("random_keys");
         }
-        controls.putNull("reference");
+        if (r.reference() != null) {
+            ArrayNode ref = controls.putArray("reference");
+            for (CorpusAttribution.StreamResult s : r.reference()) {
+                ref.add(stream(s));
+            }
+        } else {
+            controls.putNull("reference");
+        }
         ArrayNode per = o.putArray("per_key");
         for (CorpusAttribution.KeyResult k : r.perKey()) {
-            CorpusAttribution.StreamResult s = k.result();
-            ObjectNode e = per.addObject();
-            e.put("key_id", s.keyId());
-            e.put("num_answers", s.numAnswers());
-            e.put("num_scored", s.numScored());
-            num(e, "statistic", s.statistic());
-            num(e, "p_value", s.pValue());
-            num(e, "log10_p_value", s.log10PValue());
+            ObjectNode e = stream(k.result());
             num(e, "holm_p_value", LogP.toP(k.holmLnPValue()));
             num(e, "holm_log10_p_value", k.holmLog10PValue());
             e.put("attributed", k.attributed());
+            per.add(e);
         }
         ArrayNode att = o.putArray("attributed_keys");
         r.attributedKeys().forEach(att::add);
@@ -77,6 +82,7 @@ final class AttributionJson {
         params.put("context_width", profile.contextWidth());
         params.put("dedup", profile.dedup().wire());
         params.put("dedup_scope", "corpus");
+        params.put("mode", mode);
         params.put("prompt_exclusion", r.options().excludePrompts());
         params.put("min_context_count", r.options().minContextCount());
         params.put("controls", r.options().controls());
@@ -89,6 +95,17 @@ final class AttributionJson {
         params.put("all_keys", allKeys);
         params.put("multiple_testing", "holm");
         return o;
+    }
+
+    private static ObjectNode stream(CorpusAttribution.StreamResult s) {
+        ObjectNode e = JSON.createObjectNode();
+        e.put("key_id", s.keyId());
+        e.put("num_answers", s.numAnswers());
+        e.put("num_scored", s.numScored());
+        num(e, "statistic", s.statistic());
+        num(e, "p_value", s.pValue());
+        num(e, "log10_p_value", s.log10PValue());
+        return e;
     }
 
     private static void num(ObjectNode o, String field, double v) {
