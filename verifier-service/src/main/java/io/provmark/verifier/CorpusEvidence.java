@@ -1,7 +1,6 @@
 package io.provmark.verifier;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -9,7 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.provmark.core.profile.Profile;
 import io.provmark.core.text.TextTokenizer;
-import io.provmark.core.text.Tokenizers;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -45,45 +43,12 @@ final class CorpusEvidence {
     }
 
     static List<Doc> documents(byte[] data) {
-        String content = EvidenceParser.decodeUtf8(data, "corpus evidence");
-        List<Doc> out = new ArrayList<>();
-        String[] lines = content.split("\n", -1);
-        for (int i = 0; i < lines.length; i++) {
-            String line = lines[i].endsWith("\r") ? lines[i].substring(0, lines[i].length() - 1) : lines[i];
-            if (!line.isBlank()) {
-                out.add(parseLine(line, i + 1));
-            }
-        }
-        if (out.isEmpty()) {
-            throw new ApiException(400, "corpus evidence has no documents (expected one JSON object per line)");
-        }
-        return out;
+        return EvidenceParser.jsonLines(data, "corpus evidence", "documents", JSON, 8,
+                "expected a JSON object {\"id\": ..., \"text\": \"...\"} or with \"tokens\"", CorpusEvidence::parseLine);
     }
 
-    private static Doc parseLine(String line, int lineNo) {
-        String where = "line " + lineNo;
-        JsonNode node;
-        try {
-            node = JSON.readTree(line);
-        } catch (JsonProcessingException e) {
-            String msg = e.getOriginalMessage();
-            if (msg != null && msg.contains("nesting depth")) {
-                throw new ApiException(400, where + ": JSON nested too deeply (at most 8 levels)");
-            }
-            throw new ApiException(400, where + ": malformed JSON: " + msg);
-        }
-        if (node == null || !node.isObject()) {
-            throw new ApiException(400, where + ": expected a JSON object {\"id\": ..., \"text\": \"...\"} or with \"tokens\"");
-        }
-        JsonNode idNode = node.get("id");
-        String id;
-        if (idNode == null) {
-            id = Integer.toString(lineNo);
-        } else if (idNode.isTextual() || idNode.isIntegralNumber()) {
-            id = idNode.asText();
-        } else {
-            throw new ApiException(400, where + ": \"id\" must be a string or an integer");
-        }
+    private static Doc parseLine(JsonNode node, int lineNo, String where) {
+        String id = EvidenceParser.recordId(node, lineNo, where, false);
         JsonNode text = node.get("text");
         JsonNode tokens = node.get("tokens");
         if ((text == null) == (tokens == null)) {
@@ -95,18 +60,7 @@ final class CorpusEvidence {
             }
             return new Doc(id, text.textValue(), null);
         }
-        if (!tokens.isArray()) {
-            throw new ApiException(400, where + ": \"tokens\" must be an array of token ids");
-        }
-        int[] ids = new int[tokens.size()];
-        for (int k = 0; k < ids.length; k++) {
-            JsonNode t = tokens.get(k);
-            if (!t.isIntegralNumber() || !t.canConvertToInt() || t.intValue() < 0) {
-                throw new ApiException(400, where + ": \"tokens\"[" + k + "] is not a non-negative token id: " + t);
-            }
-            ids[k] = t.intValue();
-        }
-        return new Doc(id, null, ids);
+        return new Doc(id, null, EvidenceParser.ints(tokens, where, "tokens", false));
     }
 
     /** The documents as scoring items (no prompt), text tokenized with the profile's tokenizer. */

@@ -64,57 +64,81 @@ final class EvidenceParser {
         if (!TOKEN_IDS.equals(kind)) {
             throw new ApiException(400, "unknown evidence kind \"" + kind + "\" (allowed: token-ids, text, corpus, probe-run)");
         }
-        String content = decodeUtf8(data, "token-ids evidence");
-        List<Item> out = new ArrayList<>();
+        return jsonLines(data, "token-ids evidence", "records", JSON, 8,
+                "expected a JSON object {\"id\": ..., \"tokens\": [...]}", EvidenceParser::parseLine);
+    }
+
+    /** Parses one object line of a JSONL evidence file; {@code where} is "line N" for messages. */
+    interface LineParser<T> {
+        T parse(JsonNode node, int lineNo, String where);
+    }
+
+    /**
+     * The JSONL reading shared by every evidence kind: strict UTF-8, one JSON object per non-blank line
+     * (CRLF accepted), parse errors and too-deep nesting reported with the line number, no records → 400.
+     */
+    static <T> List<T> jsonLines(byte[] data, String what, String records, ObjectMapper mapper, int maxDepth,
+                                 String expected, LineParser<T> parser) {
+        String content = decodeUtf8(data, what);
+        List<T> out = new ArrayList<>();
         String[] lines = content.split("\n", -1);
         for (int i = 0; i < lines.length; i++) {
             String line = lines[i].endsWith("\r") ? lines[i].substring(0, lines[i].length() - 1) : lines[i];
-            if (!line.isBlank()) {
-                out.add(parseLine(line, i + 1));
+            if (line.isBlank()) {
+                continue;
             }
+            String where = "line " + (i + 1);
+            JsonNode node;
+            try {
+                node = mapper.readTree(line);
+            } catch (JsonProcessingException e) {
+                String msg = e.getOriginalMessage();
+                if (msg != null && msg.contains("nesting depth")) {
+                    throw new ApiException(400, where + ": JSON nested too deeply (at most " + maxDepth + " levels)");
+                }
+                throw new ApiException(400, where + ": malformed JSON: " + msg);
+            }
+            if (node == null || !node.isObject()) {
+                throw new ApiException(400, where + ": " + expected);
+            }
+            out.add(parser.parse(node, i + 1, where));
         }
         if (out.isEmpty()) {
-            throw new ApiException(400, "token-ids evidence has no records (expected one JSON object per line)");
+            throw new ApiException(400, what + " has no " + records + " (expected one JSON object per line)");
         }
         return out;
     }
 
-    private static Item parseLine(String line, int lineNo) {
-        String where = "line " + lineNo;
-        JsonNode node;
-        try {
-            node = JSON.readTree(line);
-        } catch (JsonProcessingException e) {
-            String msg = e.getOriginalMessage();
-            if (msg != null && msg.contains("nesting depth")) {
-                throw new ApiException(400, where + ": JSON nested too deeply (at most 8 levels)");
-            }
-            throw new ApiException(400, where + ": malformed JSON: " + msg);
+    /** A record's id: a string or an integer; the line number when absent and not required. */
+    static String recordId(JsonNode node, int lineNo, String where, boolean required) {
+        JsonNode idNode = node.get("id");
+        if (idNode == null && !required) {
+            return Integer.toString(lineNo);
         }
-        if (node == null || !node.isObject()) {
-            throw new ApiException(400, where + ": expected a JSON object {\"id\": ..., \"tokens\": [...]}");
+        if (idNode == null) {
+            throw new ApiException(400, where + ": a record needs an \"id\" (a string or an integer)");
         }
+        if (!(idNode.isTextual() || idNode.isIntegralNumber())) {
+            throw new ApiException(400, where + ": \"id\" must be a string or an integer");
+        }
+        return idNode.asText();
+    }
+
+    private static Item parseLine(JsonNode node, int lineNo, String where) {
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             String f = it.next();
             if (!f.equals("id") && !f.equals("tokens") && !f.equals("prompt_tokens")) {
                 throw new ApiException(400, where + ": unknown field \"" + f + "\" (allowed: id, tokens, prompt_tokens)");
             }
         }
-        String id;
-        JsonNode idNode = node.get("id");
-        if (idNode == null) {
-            id = Integer.toString(lineNo);
-        } else if (idNode.isTextual() || idNode.isIntegralNumber()) {
-            id = idNode.asText();
-        } else {
-            throw new ApiException(400, where + ": \"id\" must be a string or an integer");
-        }
+        String id = recordId(node, lineNo, where, false);
         int[] tokens = ints(node.get("tokens"), where, "tokens", true);
         int[] prompt = node.has("prompt_tokens") ? ints(node.get("prompt_tokens"), where, "prompt_tokens", false) : new int[0];
         return new Item(id, tokens, prompt);
     }
 
-    private static int[] ints(JsonNode arr, String where, String field, boolean required) {
+    /** A non-negative int array field; {@code required} also refuses an empty one. */
+    static int[] ints(JsonNode arr, String where, String field, boolean required) {
         if (arr == null) {
             throw new ApiException(400, where + ": missing \"" + field + "\"");
         }

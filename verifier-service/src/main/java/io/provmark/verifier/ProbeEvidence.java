@@ -1,7 +1,6 @@
 package io.provmark.verifier;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -74,62 +73,34 @@ final class ProbeEvidence {
     }
 
     private static List<Answer> answers(byte[] data) {
-        String content = EvidenceParser.decodeUtf8(data, "probe-run evidence");
-        String[] lines = content.split("\n", -1);
-        List<Answer> out = new ArrayList<>();
+        List<Answer> out = EvidenceParser.jsonLines(data, "probe-run evidence", "records", JSON, 16,
+                "expected a probe record (a JSON object with id and answer)", ProbeEvidence::parseLine);
         Set<String> ids = new HashSet<>();
-        for (int i = 0; i < lines.length; i++) {
-            String line = lines[i].endsWith("\r") ? lines[i].substring(0, lines[i].length() - 1) : lines[i];
-            if (line.isBlank()) {
-                continue;
-            }
-            Answer a = parseLine(line, i + 1);
+        for (Answer a : out) {
             if (!ids.add(a.id())) {
-                throw new ApiException(400, "line " + (i + 1) + ": answer id \"" + a.id() + "\" appears twice (a probe"
-                        + " answers file holds each prompt once)");
+                throw new ApiException(400, "answer id \"" + a.id() + "\" appears twice (a probe answers file holds"
+                        + " each prompt once)");
             }
-            out.add(a);
-        }
-        if (out.isEmpty()) {
-            throw new ApiException(400, "probe-run evidence has no records (expected the JSONL that provmark probe --out writes)");
         }
         return out;
     }
 
-    private static Answer parseLine(String line, int lineNo) {
-        String where = "line " + lineNo;
-        JsonNode node;
-        try {
-            node = JSON.readTree(line);
-        } catch (JsonProcessingException e) {
-            String msg = e.getOriginalMessage();
-            if (msg != null && msg.contains("nesting depth")) {
-                throw new ApiException(400, where + ": JSON nested too deeply (at most 16 levels)");
-            }
-            throw new ApiException(400, where + ": malformed JSON: " + msg);
-        }
-        if (node == null || !node.isObject()) {
-            throw new ApiException(400, where + ": expected a probe record (a JSON object with id and answer)");
-        }
-        JsonNode idNode = node.get("id");
-        if (idNode == null || !(idNode.isTextual() || idNode.isIntegralNumber())) {
-            throw new ApiException(400, where + ": a probe record needs an \"id\" (string or integer)");
-        }
+    private static Answer parseLine(JsonNode node, int lineNo, String where) {
+        String id = EvidenceParser.recordId(node, lineNo, where, true);
         JsonNode answer = node.get("answer");
         if (answer == null || !answer.isTextual()) {
             throw new ApiException(400, where + ": a probe record needs the \"answer\" text");
         }
         custody(node, "request", where);
         custody(node, "response", where);
-        int[] tokens = node.has("answer_tokens") ? ints(node.get("answer_tokens"), where, "answer_tokens") : null;
-        if (tokens != null && tokens.length == 0) {
-            throw new ApiException(400, where + ": \"answer_tokens\" is empty");
-        }
+        int[] tokens = node.has("answer_tokens") ? EvidenceParser.ints(node.get("answer_tokens"), where, "answer_tokens", true)
+                : null;
         if (tokens == null && answer.asText().isEmpty()) {
             throw new ApiException(400, where + ": the answer is empty");
         }
-        int[] prompt = node.has("prompt_tokens") ? ints(node.get("prompt_tokens"), where, "prompt_tokens") : new int[0];
-        return new Answer(idNode.asText(), answer.asText(), tokens, prompt);
+        int[] prompt = node.has("prompt_tokens") ? EvidenceParser.ints(node.get("prompt_tokens"), where, "prompt_tokens", false)
+                : new int[0];
+        return new Answer(id, answer.asText(), tokens, prompt);
     }
 
     /** The raw body, when kept, must hash to the recorded SHA-256: a record edited after the probe is refused. */
@@ -148,20 +119,5 @@ final class ProbeEvidence {
             throw new ApiException(400, where + ": the stored " + field + " body does not match its recorded " + field
                     + "_sha256 (the record was changed after it was probed)");
         }
-    }
-
-    private static int[] ints(JsonNode arr, String where, String field) {
-        if (!arr.isArray()) {
-            throw new ApiException(400, where + ": \"" + field + "\" must be an array of token ids");
-        }
-        int[] out = new int[arr.size()];
-        for (int i = 0; i < out.length; i++) {
-            JsonNode t = arr.get(i);
-            if (!t.isIntegralNumber() || !t.canConvertToInt() || t.intValue() < 0) {
-                throw new ApiException(400, where + ": \"" + field + "\"[" + i + "] is not a non-negative token id: " + t);
-            }
-            out[i] = t.intValue();
-        }
-        return out;
     }
 }
