@@ -195,20 +195,24 @@ public final class RedGreenScheme extends KeyedScheme implements Embedder, Score
 
     // ---- embedding ----
 
-    @Override
-    public void biasLogits(int[] ids, int len, float[] logits) {
-        checkStep(ids, len, logits);
-        Scratch s = scratch();
-        fullWords(ids, len, s);
-        int[] w = s.words;
+    /** out[t] = in[t] + delta for green tokens (in and out may be the same array). */
+    private void addBias(int[] words, float[] in, float[] out) {
         long tr = threshold;
         float d = delta;
         for (int t = 0; t < vocab; t++) {
             // branch-free: green iff (word - threshold) is negative as a 64-bit value; a data-dependent
             // branch here mispredicted on about a quarter of the tokens
-            long green = ((w[t] & 0xFFFFFFFFL) - tr) >>> 63;
-            logits[t] += d * (float) green;
+            long green = ((words[t] & 0xFFFFFFFFL) - tr) >>> 63;
+            out[t] = in[t] + d * (float) green;
         }
+    }
+
+    @Override
+    public void biasLogits(int[] ids, int len, float[] logits) {
+        checkStep(ids, len, logits);
+        Scratch s = scratch();
+        fullWords(ids, len, s);
+        addBias(s.words, logits, logits);
     }
 
     @Override
@@ -217,15 +221,8 @@ public final class RedGreenScheme extends KeyedScheme implements Embedder, Score
         Sampling.checkUniform(r);
         Scratch s = scratch();
         fullWords(ids, len, s);
-        // the biased logits written straight into scratch (no copy, then add): one pass fewer
-        float[] biased = s.logits;
-        int[] w = s.words;
-        long tr = threshold;
-        float d = delta;
-        for (int t = 0; t < vocab; t++) {
-            biased[t] = logits[t] + d * (float) (((w[t] & 0xFFFFFFFFL) - tr) >>> 63);
-        }
-        return Sampling.sampleSoftmax(biased, vocab, r);
+        addBias(s.words, logits, s.logits); // straight into scratch: no copy of the caller's logits first
+        return Sampling.sampleSoftmax(s.logits, vocab, r);
     }
 
     @Override
