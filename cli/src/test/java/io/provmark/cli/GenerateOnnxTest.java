@@ -1,5 +1,6 @@
 package io.provmark.cli;
 
+import io.provmark.core.lm.TinyOnnx;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

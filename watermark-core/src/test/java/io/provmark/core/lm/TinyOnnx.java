@@ -15,7 +15,7 @@ import java.util.List;
  * </pre>
  * so the logits after a context x_0..x_t are b + (sum_i E[x_i]) W, easy to compute by hand. Opset 13.
  */
-final class TinyOnnx {
+public final class TinyOnnx {
     static final int FLOAT = 1;
     static final int INT64 = 7;
     static final int INT32 = 6;
@@ -27,7 +27,7 @@ final class TinyOnnx {
     final float[] b;
 
     /** Fixed weights: E[i][j] = ((7i + 3j) mod 11 - 5) / 20, W[j][k] = ((5j + 2k) mod 13 - 6) / 15, b[k] = k / 10 - 0.3. */
-    TinyOnnx(int vocab, int dim) {
+    public TinyOnnx(int vocab, int dim) {
         this.vocab = vocab;
         this.dim = dim;
         e = new float[vocab][dim];
@@ -68,21 +68,21 @@ final class TinyOnnx {
     }
 
     /** How the test varies the graph's interface. */
-    static final class Spec {
-        String inputName = "input_ids";
-        int inputType = INT64;
-        int inputRank = 2;
-        String outputName = "logits";
-        boolean flattenOutput;      // rank-2 output [batch, seq * V]
-        boolean dynamicVocab;       // vocabulary dimension as a symbol
-        List<String> extraInputs = new ArrayList<>(); // declared int64 [batch, seq], unused by the graph
+    public static final class Spec {
+        public String inputName = "input_ids";
+        public int inputType = INT64;
+        public int inputRank = 2;
+        public String outputName = "logits";
+        public boolean flattenOutput;      // rank-2 output [batch, seq * V]
+        public boolean dynamicVocab;       // vocabulary dimension as a symbol
+        public List<String> extraInputs = new ArrayList<>(); // declared int64 [batch, seq], unused by the graph
     }
 
-    byte[] model() {
+    public byte[] model() {
         return model(new Spec());
     }
 
-    byte[] model(Spec s) {
+    public byte[] model(Spec s) {
         Pb g = new Pb();
         String ids = s.inputName;
         if (s.inputType != INT64) {
