@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.provmark.core.key.Keyset;
 import io.provmark.core.lm.KneserNeyFileException;
 import io.provmark.core.lm.KneserNeyModel;
+import io.provmark.core.lm.Generator;
 import io.provmark.core.lm.NextTokenModel;
 import io.provmark.core.lm.OnnxModelException;
 import io.provmark.core.lm.OnnxNextTokenModel;
@@ -223,7 +224,7 @@ final class GenerateCommand implements Callable<Integer> {
                 CalibrateCommand.requireKey(keyset, profile, profileFile, keysetFile)).embedder();
 
         // ids the tokenizer cannot decode: unassigned gaps (cl100k_base has 16) and an output layer's padding
-        int[] noToken = io.provmark.core.lm.Generator.idsWithoutToken(tok, model.vocabSize());
+        int[] noToken = Generator.idsWithoutToken(tok, model.vocabSize());
         SplittableRandom master = new SplittableRandom(seed);
         StringBuilder sb = new StringBuilder();
         long start = System.nanoTime();
@@ -270,72 +271,11 @@ final class GenerateCommand implements Callable<Integer> {
     /** {@code noToken}: ids without a token, given logit -infinity so that they are never sampled. */
     private int[] generate(NextTokenModel model, int[] noToken, Embedder embedder, int[] prompt, int eos,
                            SplittableRandom rnd) {
-        int v = model.vocabSize();
-        int[] ids = Arrays.copyOf(prompt, prompt.length + maxTokens);
-        int len = prompt.length;
-        float[] logits = new float[v];
-        boolean truncate = topK > 0 || topP < 1;
-        long[] order = truncate ? new long[v] : null;
-        int[] cand = truncate ? new int[v] : null;
-        float[] candLogits = truncate ? new float[v] : null;
-        float invT = (float) (1.0 / temperature);
-        for (int k = 0; k < maxTokens; k++) {
-            model.logits(ids, len, logits);
-            if (temperature != 1.0) {
-                for (int i = 0; i < v; i++) {
-                    logits[i] *= invT;
-                }
-            }
-            for (int i : noToken) {
-                logits[i] = Float.NEGATIVE_INFINITY;
-            }
-            double r = rnd.nextDouble();
-            int next;
-            if (!truncate) {
-                next = embedder.step(ids, len, logits, r);
-            } else {
-                int n = truncate(logits, order, cand, candLogits);
-                next = embedder.step(ids, len, cand, candLogits, n, r);
-            }
-            ids[len++] = next;
-            if (eos >= 0 && next == eos) {
-                break;
-            }
-        }
-        return Arrays.copyOfRange(ids, prompt.length, len);
+        return new Generator(model, temperature, noToken, topK, topP).generate(embedder, prompt, maxTokens, rnd, eos);
     }
 
     /** Top-k then top-p on the (temperature-scaled) logits; returns the candidate count, most likely first. */
     int truncate(float[] logits, long[] order, int[] cand, float[] candLogits) {
-        int v = logits.length;
-        for (int i = 0; i < v; i++) {
-            int b = Float.floatToIntBits(logits[i]);
-            b ^= (b >> 31) & 0x7fffffff; // signed-int order equals float order
-            order[i] = ((long) ~b << 32) | i; // ~b: ascending sort gives the largest logit first
-        }
-        Arrays.sort(order);
-        int n = topK > 0 ? Math.min(topK, v) : v;
-        for (int i = 0; i < n; i++) {
-            cand[i] = (int) order[i];
-            candLogits[i] = logits[cand[i]];
-        }
-        if (topP < 1) {
-            double max = candLogits[0];
-            double z = 0;
-            for (int i = 0; i < n; i++) {
-                z += Math.exp(candLogits[i] - max);
-            }
-            double cum = 0;
-            int keep = n;
-            for (int i = 0; i < n; i++) {
-                cum += Math.exp(candLogits[i] - max) / z;
-                if (cum >= topP) {
-                    keep = i + 1;
-                    break;
-                }
-            }
-            n = keep;
-        }
-        return n;
+        return Generator.truncate(logits, logits.length, topK, topP, order, cand, candLogits);
     }
 }
