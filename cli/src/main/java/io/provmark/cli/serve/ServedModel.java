@@ -1,5 +1,6 @@
 package io.provmark.cli.serve;
 
+import io.provmark.core.lm.Generator;
 import io.provmark.core.lm.NextTokenModel;
 import io.provmark.core.scheme.Embedder;
 import io.provmark.core.scheme.Sampling;
@@ -173,7 +174,7 @@ public final class ServedModel {
                     }
                 }
                 if (truncate) {
-                    int c = nucleus(logits, p.topP(), order, cand, candLogits);
+                    int c = Generator.truncate(logits, v, 0, p.topP(), order, cand, candLogits);
                     next = embedder == null ? cand[Sampling.sampleSoftmax(candLogits, c, r)]
                             : embedder.step(ids, len, cand, candLogits, c, r);
                 } else {
@@ -312,34 +313,5 @@ public final class ServedModel {
         }
         topIds[pos] = Arrays.copyOf(best, m);
         topLps[pos] = lp;
-    }
-
-    /** Sorts by logit and keeps the most likely tokens up to mass topP; returns the candidate count. */
-    private static int nucleus(float[] logits, double topP, long[] order, int[] cand, float[] candLogits) {
-        int v = logits.length;
-        for (int i = 0; i < v; i++) {
-            int b = Float.floatToIntBits(logits[i]);
-            b ^= (b >> 31) & 0x7fffffff; // signed-int order equals float order
-            order[i] = ((long) ~b << 32) | i; // ascending sort puts the largest logit first
-        }
-        Arrays.sort(order);
-        double max = logits[(int) order[0]];
-        double z = 0;
-        for (int i = 0; i < v; i++) {
-            z += Math.exp(logits[i] - max);
-        }
-        double cum = 0;
-        int n = 0;
-        while (n < v) {
-            int id = (int) order[n];
-            cand[n] = id;
-            candLogits[n] = logits[id];
-            cum += Math.exp(logits[id] - max) / z;
-            n++;
-            if (cum >= topP) {
-                break;
-            }
-        }
-        return n;
     }
 }
