@@ -6,7 +6,7 @@ public final class Sampling {
     }
 
     /** Tokens more than this many nats below the maximum logit carry < e^-60 of the mass each: never sampled. */
-    private static final double NEGLIGIBLE = 60.0;
+    public static final double NEGLIGIBLE = 60.0;
 
     public static void checkUniform(double r) {
         if (!(r >= 0.0 && r < 1.0)) {

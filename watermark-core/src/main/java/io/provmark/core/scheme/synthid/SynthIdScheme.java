@@ -267,8 +267,8 @@ public final class SynthIdScheme extends KeyedScheme implements Embedder, Scorer
         return max;
     }
 
-    /** Tokens this many nats below the maximum logit are never sampled (see tournament). */
-    private static final double NEGLIGIBLE = 60.0;
+    /** Tokens this many nats below the maximum logit are never sampled, as in {@link Sampling}. */
+    private static final double NEGLIGIBLE = Sampling.NEGLIGIBLE;
 
     /** Samples from the tournament distribution by inversion at r (the last chunk's scaling fused in). */
     private int sampleTournament(float[] logits, double max, int[] words, int n, double[] p, Tables t, double r) {
