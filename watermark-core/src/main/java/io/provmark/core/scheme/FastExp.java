@@ -1,61 +1,149 @@
 package io.provmark.core.scheme;
 
 /**
- * e^x for the softmax passes of the embed hook, where a full-vocabulary step evaluates one
- * exponential per token (131,072 at V = 128k) and {@link Math#exp} costs 10–15 ns each on the
- * machines we measured — more than the rest of the step.
+ * The exponentials of a full-vocabulary softmax: e^(logit - max) for every token, 131,072 of them
+ * per step at V = 128k. {@link Math#exp} costs 10–15 ns each, a table exponential 3 ns; this kernel
+ * costs about 1 ns per token including the block sums, because every loop in it is one that C2 on
+ * JDK 17 turns into vector instructions.
  *
- * <p>Method: x = (n/256) ln 2 + r with |r| &le; ln 2 / 512, e^x = 2^(n>>8) * 2^((n&255)/256) * e^r,
- * a 256-entry table of 2^(j/256) (from {@link StrictMath#pow}), a degree-5 Taylor polynomial for e^r
- * (truncation &lt; 1e-20 relative) and the power of two built from bits. Relative error &le; 4e-16
- * (a few ulps; {@code FastExpTest} checks it against {@link StrictMath#exp} on 2 million points).
- * Pure double arithmetic, so every JVM returns the same bits — unlike {@code Math.exp}, whose
- * intrinsic may differ from {@code StrictMath.exp} in the last place.
+ * <p>Why it is shaped like this (measured on JDK 17, see docs/benchmarks.md): C2 vectorises a loop
+ * only when its body is small (a few dozen nodes), uses nothing but double arithmetic, {@code Math.max}
+ * and same-index array accesses, and reads and writes one array (or reads others it does not write).
+ * Table lookups, {@code doubleToRawLongBits}/{@code longBitsToDouble} and int-to-floating conversions
+ * keep a loop scalar. So there is no table and no exponent built from bits: with d = logit - max
+ * clamped to [-60, 0] and s = d/128 + c (c = 30/128, |s| &le; 0.235),
+ * e^d = (e^-c * P(s))^128, where P is the degree-11 Taylor polynomial of e^s (truncation &lt; 6e-17
+ * relative) and the power is seven squarings. The passes run over blocks of {@value #BLOCK} tokens
+ * so the intermediate values stay in the first-level caches.
  *
- * <p>Sampling by inversion with these values instead of {@code Math.exp} moves a sampled token only
- * when the caller's uniform falls within ~1e-15 of a CDF boundary; the watermark's statistics (and
- * detection, which never uses them) are unaffected.
+ * <p>Error: seven squarings multiply the relative error of e^-c * P(s) (a few ulps) by 128, so the
+ * result is within {@value #MAX_RELATIVE_ERROR} of e^d relative ({@code FastExpTest} checks it on a
+ * dense grid and on random points of [-60, 0]). Sampling with these values moves a sampled token only
+ * when the caller's uniform falls within ~1e-13 of a CDF boundary. Only additions, multiplications
+ * and {@code Math.max}, all exactly rounded in Java, so every JVM, vectorised or not, returns the
+ * same bits.
  */
 public final class FastExp {
     private FastExp() {
     }
 
-    private static final double[] TABLE = new double[256];
-    private static final double SCALE = 256.0 / 0.6931471805599453; // 256 / ln 2
-    // ln2/256 = HI + LO with HI's 29 significant bits, so nd * HI is exact for |n| < 2^24
-    private static final double LN2_256_HI = 0x1.62e42fep-9;
-    private static final double LN2_256_LO = 0x1.f473de6af278fp-38;
-    private static final double SHIFTER = 0x1.8p52;
-    /** Below this the result is subnormal or zero: left to {@link StrictMath#exp}. */
-    private static final double NORMAL_LIMIT = -708.0;
+    /** Tokens per block: intermediate values of one block stay in cache between the passes. */
+    public static final int BLOCK = 2048;
+    /** Bound on |result / e^d - 1| for d in [-60, 0]. */
+    public static final double MAX_RELATIVE_ERROR = 1e-13;
+    /** Arguments are clamped to [-{@value}, 0]: e^-60 &lt; 1e-26 relative mass, never sampled. */
+    public static final double CLAMP = 60.0;
 
-    static {
-        for (int j = 0; j < 256; j++) {
-            TABLE[j] = StrictMath.pow(2.0, j / 256.0);
-        }
-    }
+    private static final double SCALE = 1.0 / 128;
+    private static final double CENTRE = 30.0 / 128;
+    private static final double E_MINUS_CENTRE = StrictMath.exp(-CENTRE);
+    private static final double I2 = 1.0 / 2;
+    private static final double I3 = I2 / 3;
+    private static final double I4 = I3 / 4;
+    private static final double I5 = I4 / 5;
+    private static final double I6 = I5 / 6;
+    private static final double I7 = I6 / 7;
+    private static final double I8 = I7 / 8;
+    private static final double I9 = I8 / 9;
+    private static final double I10 = I9 / 10;
+    private static final double I11 = I10 / 11;
 
-    /** e^x; exact special cases (NaN, infinities) and the overflow/underflow ranges go to StrictMath. */
-    public static double exp(double x) {
-        if (!(x > NORMAL_LIMIT && x < 709.0)) {
-            return StrictMath.exp(x);
-        }
-        return expInRange(x);
+    /** Number of {@link #BLOCK}-token blocks covering n tokens. */
+    public static int blocks(int n) {
+        return (n + BLOCK - 1) / BLOCK;
     }
 
     /**
-     * e^x for x in [-708, 709], without range checks: the softmax loops clamp their argument first, so
-     * the compiled loop has no call or rarely-taken path in it (which measurably slowed it down).
-     * Outside that range the result is wrong; NaN gives NaN or garbage.
+     * out[i] = e^(max(logits[i] - max, -60)) for i &lt; n, and blockSums[k] = the sum of block k
+     * (tokens k*BLOCK .. k*BLOCK+BLOCK-1, summed in a fixed order). A NaN logit gets 0. The caller
+     * passes the largest logit as {@code max} (finite; no logit above it). Returns the sum of the
+     * block sums, in block order.
      */
-    public static double expInRange(double x) {
-        double t = x * SCALE + SHIFTER;
-        long n = Double.doubleToRawLongBits(t) - Double.doubleToRawLongBits(SHIFTER);
-        double nd = t - SHIFTER;
-        double r = (x - nd * LN2_256_HI) - nd * LN2_256_LO;
-        double p = 1.0 + r * (1.0 + r * (0.5 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120)))));
-        long e = n >> 8;
-        double twoE = Double.longBitsToDouble((e + 1023) << 52);
-        return TABLE[(int) (n & 255)] * p * twoE;
+    public static double expBelowMax(float[] logits, int n, double max, double[] out, double[] blockSums) {
+        double total = 0.0;
+        for (int from = 0, k = 0; from < n; from += BLOCK, k++) {
+            int to = Math.min(n, from + BLOCK);
+            shiftAndScale(logits, max, out, from, to);
+            polynomial(out, from, to);
+            squarings(out, from, to);
+            double sum = sum(out, from, to);
+            if (sum != sum) {
+                sum = zeroNaNs(out, from, to);
+            }
+            blockSums[k] = sum;
+            total += sum;
+        }
+        return total;
+    }
+
+    // Each pass is its own small loop over one array: see the class comment for why.
+
+    private static void shiftAndScale(float[] logits, double max, double[] out, int from, int to) {
+        for (int i = from; i < to; i++) {
+            out[i] = logits[i] - max; // float to double: the one scalar pass
+        }
+        for (int i = from; i < to; i++) {
+            out[i] = Math.max(out[i], -CLAMP) * SCALE + CENTRE; // NaN stays NaN, -infinity clamps
+        }
+    }
+
+    private static void polynomial(double[] x, int from, int to) {
+        for (int i = from; i < to; i++) {
+            double s = x[i];
+            double p = I11 * s + I10;
+            p = p * s + I9;
+            p = p * s + I8;
+            p = p * s + I7;
+            p = p * s + I6;
+            p = p * s + I5;
+            p = p * s + I4;
+            p = p * s + I3;
+            p = p * s + I2;
+            p = p * s + 1.0;
+            p = p * s + 1.0;
+            x[i] = p * E_MINUS_CENTRE;
+        }
+    }
+
+    private static void squarings(double[] x, int from, int to) {
+        for (int i = from; i < to; i++) {
+            double p = x[i];
+            p *= p;
+            p *= p;
+            p *= p;
+            p *= p;
+            p *= p;
+            p *= p;
+            p *= p;
+            x[i] = p;
+        }
+    }
+
+    /** Four interleaved partial sums: a single running sum waits on each addition's latency. */
+    private static double sum(double[] x, int from, int to) {
+        double a = 0;
+        double b = 0;
+        double c = 0;
+        double d = 0;
+        int i = from;
+        for (; i + 3 < to; i += 4) {
+            a += x[i];
+            b += x[i + 1];
+            c += x[i + 2];
+            d += x[i + 3];
+        }
+        for (; i < to; i++) {
+            a += x[i];
+        }
+        return (a + b) + (c + d);
+    }
+
+    private static double zeroNaNs(double[] x, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (x[i] != x[i]) {
+                x[i] = 0.0;
+            }
+        }
+        return sum(x, from, to);
     }
 }
