@@ -30,6 +30,7 @@ public final class RedGreenScheme extends KeyedScheme implements Embedder, Score
     private final boolean selfHash;
     private volatile long[] selfHashTable;
     private volatile int[] ownMinWords;
+    private volatile SelfHashRanks selfHashRanks;
 
     public RedGreenScheme(Profile profile, WatermarkKey key) {
         super(profile, key);
@@ -136,6 +137,50 @@ public final class RedGreenScheme extends KeyedScheme implements Embedder, Score
         return w;
     }
 
+    /**
+     * H(t) replaced by its dense rank among the vocabulary's H values (unsigned order), so that a
+     * full-vocabulary step decides "H(t) below the context's min" with int arithmetic in a loop C2
+     * vectorises, instead of a 64-bit unsigned compare whose branch goes either way (a quarter of the
+     * tokens are below the min of a 3-token window).
+     */
+    record SelfHashRanks(int[] rank, int belowAllOnes) {
+    }
+
+    private SelfHashRanks selfHashRanks() {
+        SelfHashRanks r = selfHashRanks;
+        if (r == null) {
+            synchronized (this) {
+                r = selfHashRanks;
+                if (r == null) {
+                    r = buildRanks(selfHashTable());
+                    selfHashRanks = r;
+                }
+            }
+        }
+        return r;
+    }
+
+    /** rank[t] = number of distinct H values below H(t); belowAllOnes = those below 2^64 - 1. */
+    static SelfHashRanks buildRanks(long[] hs) {
+        long[] sorted = new long[hs.length];
+        for (int t = 0; t < hs.length; t++) {
+            sorted[t] = hs[t] ^ Long.MIN_VALUE; // unsigned order as signed order
+        }
+        java.util.Arrays.sort(sorted);
+        int distinct = 0;
+        for (int i = 0; i < sorted.length; i++) {
+            if (i == 0 || sorted[i] != sorted[i - 1]) {
+                sorted[distinct++] = sorted[i];
+            }
+        }
+        int[] rank = new int[hs.length];
+        for (int t = 0; t < hs.length; t++) {
+            rank[t] = java.util.Arrays.binarySearch(sorted, 0, distinct, hs[t] ^ Long.MIN_VALUE);
+        }
+        boolean allOnesPresent = distinct > 0 && sorted[distinct - 1] == (-1L ^ Long.MIN_VALUE);
+        return new SelfHashRanks(rank, allOnesPresent ? distinct - 1 : distinct);
+    }
+
     /** Unsigned min of H over the context tokens ids[from, to); all ones when empty. */
     private long contextMin(long[] hs, int[] ids, int from, int to) {
         long m = -1L;
@@ -153,25 +198,67 @@ public final class RedGreenScheme extends KeyedScheme implements Embedder, Score
         return m;
     }
 
-    /** Fills {@code out[0..vocab)} with every token's word under context ids[..len). */
-    private void fullWords(int[] ids, int len, Scratch s) {
+    /**
+     * Fills {@code s.words[0..vocab)} with 1 for every token that is green under context ids[..len),
+     * 0 for red. The passes over the vocabulary use int arithmetic only, so C2 vectorises them.
+     */
+    private void greenFlags(int[] ids, int len, Scratch s) {
         int from = Math.max(0, len - h);
+        int[] w = s.words;
         if (!selfHash) {
             prf.leftHashSeed(ids, from, len, s.seed);
-            prf.words(s.seed, vocab, s.words);
+            prf.words(s.seed, vocab, w);
+            if (threshold > 0xFFFFFFFFL) {
+                java.util.Arrays.fill(w, 0, vocab, 1); // gamma within 2^-33 of 1: every word is green
+                return;
+            }
+            int half = (int) (threshold >>> 1);
+            int low = (int) (threshold & 1);
+            for (int t = 0; t < vocab; t++) {
+                w[t] = greenFlag(w[t], half, low);
+            }
             return;
         }
         long[] hs = selfHashTable();
         int[] own = ownMinWords();
-        long m = contextMin(hs, ids, from, len);
-        prf.selfHashSeed(m, s.seed);
-        prf.words(s.seed, vocab, s.words);
-        int[] out = s.words;
-        for (int t = 0; t < vocab; t++) {
-            if (Long.compareUnsigned(hs[t], m) < 0) {
-                out[t] = own[t];
+        SelfHashRanks ranks = selfHashRanks();
+        int[] rank = ranks.rank();
+        // the context's min of H, found by rank (same order): tokens ranked below it are their own min
+        long m = -1L;
+        int minRank = ranks.belowAllOnes();
+        for (int i = from; i < len; i++) {
+            int id = ids[i];
+            if (id < 0 || id >= vocab) {
+                throw new IllegalArgumentException("context token id " + id + " at position " + i
+                        + " is outside the vocabulary 0.." + (vocab - 1));
+            }
+            if (rank[id] < minRank) {
+                minRank = rank[id];
+                m = hs[id];
             }
         }
+        prf.selfHashSeed(m, s.seed);
+        prf.words(s.seed, vocab, w);
+        if (threshold > 0xFFFFFFFFL) {
+            java.util.Arrays.fill(w, 0, vocab, 1);
+            return;
+        }
+        int half = (int) (threshold >>> 1);
+        int low = (int) (threshold & 1);
+        for (int t = 0; t < vocab; t++) {
+            int x = w[t];
+            x += (own[t] - x) & ((rank[t] - minRank) >> 31); // own[t] where rank[t] < minRank
+            w[t] = greenFlag(x, half, low);
+        }
+    }
+
+    /**
+     * 1 iff word &lt; T as unsigned 32-bit numbers, for T &lt; 2^32 given as half = T &gt;&gt;&gt; 1 and
+     * low = T &amp; 1: compares word &gt;&gt;&gt; 1 with half (no overflow in 32 bits) and settles a
+     * tie by the low bits. Branch-free and int-only, unlike a 64-bit compare.
+     */
+    static int greenFlag(int word, int half, int low) {
+        return ((word >>> 1) - half - (~word & low)) >>> 31;
     }
 
     private void candidateWords(int[] ids, int len, int[] cand, int n, int[] out, Scratch s) {
@@ -195,15 +282,11 @@ public final class RedGreenScheme extends KeyedScheme implements Embedder, Score
 
     // ---- embedding ----
 
-    /** out[t] = in[t] + delta for green tokens (in and out may be the same array). */
-    private void addBias(int[] words, float[] in, float[] out) {
-        long tr = threshold;
+    /** out[t] = in[t] + delta for green tokens (flag 1), in and out may be the same array. */
+    private void addBias(int[] greenFlags, float[] in, float[] out) {
         float d = delta;
         for (int t = 0; t < vocab; t++) {
-            // branch-free: green iff (word - threshold) is negative as a 64-bit value; a data-dependent
-            // branch here mispredicted on about a quarter of the tokens
-            long green = ((words[t] & 0xFFFFFFFFL) - tr) >>> 63;
-            out[t] = in[t] + d * (float) green;
+            out[t] = in[t] + d * (float) greenFlags[t];
         }
     }
 
@@ -211,7 +294,7 @@ public final class RedGreenScheme extends KeyedScheme implements Embedder, Score
     public void biasLogits(int[] ids, int len, float[] logits) {
         checkStep(ids, len, logits);
         Scratch s = scratch();
-        fullWords(ids, len, s);
+        greenFlags(ids, len, s);
         addBias(s.words, logits, logits);
     }
 
@@ -220,7 +303,7 @@ public final class RedGreenScheme extends KeyedScheme implements Embedder, Score
         checkStep(ids, len, logits);
         Sampling.checkUniform(r);
         Scratch s = scratch();
-        fullWords(ids, len, s);
+        greenFlags(ids, len, s);
         addBias(s.words, logits, s.logits); // straight into scratch: no copy of the caller's logits first
         return Sampling.sampleSoftmax(s.logits, vocab, r);
     }

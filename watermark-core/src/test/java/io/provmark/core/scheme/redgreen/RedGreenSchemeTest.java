@@ -69,6 +69,52 @@ class RedGreenSchemeTest {
         assertTrue(s.isGreen(0));
     }
 
+    /** The int-only green test equals the unsigned 64-bit compare at every boundary and at random. */
+    @org.junit.jupiter.api.Test
+    void greenFlagIsTheUnsignedCompare() {
+        long[] thresholds = {0, 1, 2, 3, 0x7FFFFFFFL, 0x80000000L, 0x80000001L, 0xFFFFFFFEL, 0xFFFFFFFFL, 1073741824L};
+        SplittableRandom rnd = new SplittableRandom(99);
+        for (int k = 0; k < 200; k++) {
+            long t = k < thresholds.length ? thresholds[k] : rnd.nextLong() & 0xFFFFFFFFL;
+            int half = (int) (t >>> 1);
+            int low = (int) (t & 1);
+            long[] words = {0, 1, t - 2, t - 1, t, t + 1, 0x7FFFFFFFL, 0x80000000L, 0xFFFFFFFFL};
+            for (int i = 0; i < words.length + 2000; i++) {
+                long w = (i < words.length ? words[i] : rnd.nextLong()) & 0xFFFFFFFFL;
+                assertEquals(w < t ? 1 : 0, RedGreenScheme.greenFlag((int) w, half, low), "word " + w + " T " + t);
+            }
+        }
+    }
+
+    /** gamma so close to 1 that T = 2^32: every token is green (the int test needs T < 2^32). */
+    @org.junit.jupiter.api.Test
+    void gammaWithinTwoToTheMinus33OfOneMakesEveryTokenGreen() {
+        WatermarkKey k = Fixtures.key("g", 1);
+        for (RedGreenParams.Seeding seeding : RedGreenParams.Seeding.values()) {
+            RedGreenScheme s = new RedGreenScheme(Fixtures.profile(new RedGreenParams(1 - 1e-12, 2.0, seeding), 1, 100,
+                    "g", DedupRule.PRF_INPUT, false, -1), k);
+            float[] logits = new float[100];
+            s.biasLogits(new int[] {5}, 1, logits);
+            for (float v : logits) {
+                assertEquals(2f, v);
+            }
+        }
+    }
+
+    /** Dense ranks keep the unsigned order of H, ties included, and count the values below 2^64 - 1. */
+    @org.junit.jupiter.api.Test
+    void selfHashRanksFollowTheUnsignedOrder() {
+        long[] hs = {5, -1L, 0x8000000000000000L, 5, 0, 0x7FFFFFFFFFFFFFFFL, -2L};
+        var r = RedGreenScheme.buildRanks(hs);
+        for (int a = 0; a < hs.length; a++) {
+            for (int b = 0; b < hs.length; b++) {
+                assertEquals(Long.compareUnsigned(hs[a], hs[b]) < 0, r.rank()[a] < r.rank()[b], a + " vs " + b);
+            }
+        }
+        assertEquals(5, r.belowAllOnes()); // 0, 5, 2^63-1, 2^63, 2^64-2
+        assertEquals(6, RedGreenScheme.buildRanks(new long[] {1, 2, 3, 4, 5, 6}).belowAllOnes());
+    }
+
     /**
      * Self-hash: the PRF input is (min of H over context and candidate, token), so two different
      * contexts that share their minimum give the same value. That is why self-hash deduplicates on
