@@ -158,6 +158,10 @@ public final class SynthIdScheme extends KeyedScheme implements Embedder, Scorer
     private static final class Tables {
         final double[] mass = new double[1 << MAX_CHUNK_BITS];
         final double[][] factor = new double[32][];
+        /** The two factors of every layer, 1 - E_l and 2 - E_l, for biasLogits' logarithms. */
+        final double[] f0 = new double[32];
+        final double[] f1 = new double[32];
+        double[] blockSums = new double[0];
         int chunks;
         int bits;
         double total;
@@ -167,6 +171,13 @@ public final class SynthIdScheme extends KeyedScheme implements Embedder, Scorer
                 factor[c] = new double[Math.max(size, 1 << MAX_CHUNK_BITS)];
             }
             return factor[c];
+        }
+
+        double[] blockSums(int n) {
+            if (blockSums.length < FastExp.blocks(n)) {
+                blockSums = new double[FastExp.blocks(n)];
+            }
+            return blockSums;
         }
     }
 
@@ -185,13 +196,7 @@ public final class SynthIdScheme extends KeyedScheme implements Embedder, Scorer
      * with taking logs. Returns the maximum logit.
      */
     private double tournament(float[] logits, int[] words, int n, double[] p, Tables t) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            max = Math.max(max, logits[i]);
-        }
-        if (max == Double.NEGATIVE_INFINITY || Double.isNaN(max)) {
-            throw new IllegalArgumentException("logits have no finite maximum");
-        }
+        double max = Sampling.maxLogit(logits, n);
         int b = chunkBits(depth, n);
         int chunks = (depth + b - 1) / b;
         t.bits = b;
@@ -201,16 +206,11 @@ public final class SynthIdScheme extends KeyedScheme implements Embedder, Scorer
         int firstMask = (1 << firstBits) - 1;
         java.util.Arrays.fill(mass, 0, 1 << firstBits, 0.0);
         // clamped like Sampling.sampleSoftmax: a token more than 60 nats below the maximum carries
-        // e^-60 < 1e-26 instead of its true mass here (<= V * 1e-26 in total) and is never sampled
-        // two loops: the exponentials alone compile to a loop several times faster than one that also
-        // scatters into the pattern buckets (measured with JMH)
-        for (int i = 0; i < n; i++) {
-            double d = logits[i] - max;
-            p[i] = FastExp.expInRange(d >= -NEGLIGIBLE ? d : -NEGLIGIBLE);
-        }
-        for (int i = 0; i < n; i++) {
-            mass[words[i] & firstMask] += p[i];
-        }
+        // e^-60 < 1e-26 instead of its true mass here (<= V * 1e-26 in total) and is never sampled;
+        // a NaN logit gets no mass. The scatter into pattern buckets is its own loop: the exponentials
+        // are vectorised, the scatter cannot be
+        FastExp.expBelowMax(logits, n, max, p, t.blockSums(n));
+        scatter(words, p, n, 0, firstMask, mass);
         for (int c = 0; c < chunks; c++) {
             int lo = c * b;
             int bits = Math.min(b, depth - lo);
@@ -231,8 +231,12 @@ public final class SynthIdScheme extends KeyedScheme implements Embedder, Scorer
                     }
                 }
                 e /= total;
-                double f0 = 1.0 - e;
+                // E_l can round above 1 when (nearly) all mass has bit l set: a factor below 0 would
+                // make masses negative and their logarithms NaN
+                double f0 = Math.max(0.0, 1.0 - e);
                 double f1 = 2.0 - e;
+                t.f0[lo + j] = f0;
+                t.f1[lo + j] = f1;
                 for (int base = 0; base < buckets; base += run << 1) {
                     for (int k = base; k < base + run; k++) {
                         mass[k] *= f0;
@@ -257,14 +261,30 @@ public final class SynthIdScheme extends KeyedScheme implements Embedder, Scorer
             int next = lo + b;
             int nextMask = (1 << Math.min(b, depth - next)) - 1;
             java.util.Arrays.fill(mass, 0, nextMask + 1, 0.0);
-            for (int i = 0; i < n; i++) {
-                int w = words[i];
-                double q = p[i] * factor[(w >>> lo) & mask];
-                p[i] = q;
-                mass[(w >>> next) & nextMask] += q;
-            }
+            scaleAndScatter(words, p, n, factor, lo, mask, next, nextMask, mass);
         }
         return max;
+    }
+
+    // The passes over the tokens are small static methods of their own: inside the long tournament
+    // method C2 compiled them to loops about twice as slow (JMH, JFR line samples).
+
+    /** mass[pattern] += p[i], pattern = bits shift .. of the token's word. */
+    private static void scatter(int[] words, double[] p, int n, int shift, int mask, double[] mass) {
+        for (int i = 0; i < n; i++) {
+            mass[(words[i] >>> shift) & mask] += p[i];
+        }
+    }
+
+    /** p[i] *= factor[this chunk's pattern], and the next chunk's pattern masses of the result. */
+    private static void scaleAndScatter(int[] words, double[] p, int n, double[] factor, int lo, int mask, int next,
+            int nextMask, double[] mass) {
+        for (int i = 0; i < n; i++) {
+            int w = words[i];
+            double q = p[i] * factor[(w >>> lo) & mask];
+            p[i] = q;
+            mass[(w >>> next) & nextMask] += q;
+        }
     }
 
     /** Tokens this many nats below the maximum logit are never sampled, as in {@link Sampling}. */
@@ -356,14 +376,28 @@ public final class SynthIdScheme extends KeyedScheme implements Embedder, Scorer
         double max = tournament(logits, words, vocab, s.probs, t);
         int b = t.bits;
         int chunks = t.chunks;
-        double shift = -max - Math.log(t.total);
-        // ln of every chunk's factors, in place (the tables are rebuilt by the next call)
+        double lnTotal = Math.log(t.total);
+        // ln of every chunk's bucket factors, built like the factors themselves but from the 2 * depth
+        // logarithms of the layer factors (ln 0 = -infinity: that pattern has no mass left)
+        double[][] ln = t.factor; // rebuilt by the next call: reused for the logarithms
         for (int c = 0; c < chunks; c++) {
-            int size = 1 << Math.min(b, depth - c * b);
-            double[] f = t.factor[c];
-            for (int k = 0; k < size; k++) {
-                f[k] = Math.log(f[k]); // ln 0 = -infinity: that pattern has no mass left
+            int lo = c * b;
+            int bits = Math.min(b, depth - lo);
+            double[] f = ln[c];
+            f[0] = 0.0;
+            for (int j = 0; j < bits; j++) {
+                double l0 = Math.log(t.f0[lo + j]);
+                double l1 = Math.log(t.f1[lo + j]);
+                int run = 1 << j;
+                for (int k = 0; k < run; k++) {
+                    f[k + run] = f[k] + l1;
+                    f[k] += l0;
+                }
             }
+        }
+        if (chunks <= 4) {
+            addLogFactors4(logits, words, max, lnTotal, ln, chunks, b);
+            return;
         }
         for (int i = 0; i < vocab; i++) {
             double d = logits[i] - max;
@@ -376,10 +410,48 @@ public final class SynthIdScheme extends KeyedScheme implements Embedder, Scorer
             for (int c = 0; c < chunks; c++) {
                 int lo = c * b;
                 int mask = (1 << Math.min(b, depth - lo)) - 1;
-                lf += t.factor[c][(w >>> lo) & mask];
+                lf += ln[c][(w >>> lo) & mask];
             }
-            logits[i] = (float) (logits[i] + lf + shift);
+            logits[i] = (float) (d + lf - lnTotal);
         }
+    }
+
+    private static final double[] NO_FACTOR = {0.0};
+
+    /**
+     * The last pass of biasLogits for up to four chunks (30 layers at V = 128k take three), with no
+     * loop over the chunks inside the loop over the tokens: absent chunks read ln 1 = 0 through a
+     * zero mask.
+     */
+    private void addLogFactors4(float[] logits, int[] words, double max, double lnTotal, double[][] ln, int chunks,
+            int b) {
+        double[] l0 = ln[0];
+        double[] l1 = chunks > 1 ? ln[1] : NO_FACTOR;
+        double[] l2 = chunks > 2 ? ln[2] : NO_FACTOR;
+        double[] l3 = chunks > 3 ? ln[3] : NO_FACTOR;
+        int m0 = chunkMask(0, b);
+        int m1 = chunkMask(1, b);
+        int m2 = chunkMask(2, b);
+        int m3 = chunkMask(3, b);
+        int s1 = b;
+        int s2 = 2 * b;
+        int s3 = 3 * b;
+        for (int i = 0; i < vocab; i++) {
+            double d = logits[i] - max;
+            if (!(d >= -NEGLIGIBLE)) {
+                logits[i] = Float.NEGATIVE_INFINITY; // never sampled, as in step()
+                continue;
+            }
+            int w = words[i];
+            double lf = l0[w & m0] + l1[(w >>> s1) & m1] + l2[(w >>> s2) & m2] + l3[(w >>> s3) & m3];
+            logits[i] = (float) (d + lf - lnTotal);
+        }
+    }
+
+    /** Mask of chunk c's pattern bits, 0 for a chunk beyond the depth. */
+    private int chunkMask(int c, int b) {
+        int lo = c * b;
+        return lo >= depth ? 0 : (1 << Math.min(b, depth - lo)) - 1;
     }
 
     public int wordAt(int[] seq, int ctxFrom, int i) {
