@@ -399,20 +399,15 @@ public final class SynthIdScheme extends KeyedScheme implements Embedder, Scorer
             addLogFactors4(logits, words, max, lnTotal, ln, chunks, b);
             return;
         }
+        // more than four chunks only at small vocabularies (b < 8): a loop over the chunks per token
         for (int i = 0; i < vocab; i++) {
-            double d = logits[i] - max;
-            if (!(d >= -NEGLIGIBLE)) {
-                logits[i] = Float.NEGATIVE_INFINITY; // never sampled, as in step()
-                continue;
-            }
             int w = words[i];
             double lf = 0;
             for (int c = 0; c < chunks; c++) {
-                int lo = c * b;
-                int mask = (1 << Math.min(b, depth - lo)) - 1;
-                lf += ln[c][(w >>> lo) & mask];
+                lf += ln[c][(w >>> (c * b)) & chunkMask(c, b)];
             }
-            logits[i] = (float) (d + lf - lnTotal);
+            double d = logits[i] - max;
+            logits[i] = d >= -NEGLIGIBLE ? (float) (d + lf - lnTotal) : Float.NEGATIVE_INFINITY;
         }
     }
 
