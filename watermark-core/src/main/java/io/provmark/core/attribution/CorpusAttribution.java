@@ -164,22 +164,14 @@ public final class CorpusAttribution {
         }
         List<int[]> allPrompts = new ArrayList<>(prompts == null ? List.of() : prompts);
         List<StreamResult> results = new ArrayList<>();
-        double[] lnP = new double[keys.size()];
         int promptIds = 0;
         for (int i = 0; i < keys.size(); i++) {
             Detector det = new Detector(scheme(keys.get(i)), options.excludePrompts());
             Detector.SharedDedup shared = newShared(det, allPrompts, answers, filter);
             promptIds = shared.excludedCount();
-            StreamResult r = score(det, shared, answers, true);
-            results.add(r);
-            lnP[i] = r.lnPValue();
+            results.add(score(det, shared, answers, true));
         }
-        double[] holm = Multiplicity.holm(lnP);
-        double lnAlpha = Math.log(alpha);
-        List<KeyResult> perKey = new ArrayList<>();
-        for (int i = 0; i < keys.size(); i++) {
-            perKey.add(new KeyResult(results.get(i), holm[i], holm[i] < lnAlpha));
-        }
+        List<KeyResult> perKey = holmVerdicts(results, alpha);
         Controls controls = null;
         if (options.controls() > 0) {
             controls = controls(answers, allPrompts, filter, results.get(0).lnPValue());
@@ -282,6 +274,21 @@ public final class CorpusAttribution {
      * The empirical null shared by closed and reading mode: the same procedure ({@code score}) under m fresh
      * keys nobody ever watermarked with, seeded when {@code seed} is given, else from SecureRandom.
      */
+    /** Holm-adjusted p-value of every key (closed and reading mode) and whether it is attributed at alpha. */
+    static List<KeyResult> holmVerdicts(List<StreamResult> results, double alpha) {
+        double[] lnP = new double[results.size()];
+        for (int i = 0; i < lnP.length; i++) {
+            lnP[i] = results.get(i).lnPValue();
+        }
+        double[] holm = Multiplicity.holm(lnP);
+        double lnAlpha = Math.log(alpha);
+        List<KeyResult> perKey = new ArrayList<>();
+        for (int i = 0; i < lnP.length; i++) {
+            perKey.add(new KeyResult(results.get(i), holm[i], holm[i] < lnAlpha));
+        }
+        return perKey;
+    }
+
     static Controls randomKeyControls(int m, Long seed, double mainLnP,
                                       java.util.function.Function<WatermarkKey, StreamResult> score) {
         double[] p = new double[m];

@@ -16,7 +16,6 @@ import io.provmark.core.scheme.Schemes;
 import io.provmark.core.scheme.Scorer;
 import io.provmark.core.scheme.WatermarkScheme;
 import io.provmark.core.stats.LogP;
-import io.provmark.core.stats.Multiplicity;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -107,23 +106,15 @@ public final class ReadingModeAttribution {
             }
         }
         List<StreamResult> results = new ArrayList<>();
-        double[] lnP = new double[keys.size()];
         long[] excludedMain = new long[1];
         for (int i = 0; i < keys.size(); i++) {
             long[] ex = new long[1];
-            StreamResult r = score(scheme(keys.get(i)), texts, true, ex);
+            results.add(score(scheme(keys.get(i)), texts, true, ex));
             if (i == 0) {
                 excludedMain[0] = ex[0];
             }
-            results.add(r);
-            lnP[i] = r.lnPValue();
         }
-        double[] holm = Multiplicity.holm(lnP);
-        double lnAlpha = Math.log(alpha);
-        List<KeyResult> perKey = new ArrayList<>();
-        for (int i = 0; i < keys.size(); i++) {
-            perKey.add(new KeyResult(results.get(i), holm[i], holm[i] < lnAlpha));
-        }
+        List<KeyResult> perKey = CorpusAttribution.holmVerdicts(results, alpha);
         Controls controls = null;
         if (options.controls() > 0) {
             controls = controls(texts, results.get(0).lnPValue());
