@@ -183,19 +183,24 @@ public final class RedGreenScheme extends KeyedScheme implements Embedder, Score
 
     /** Unsigned min of H over the context tokens ids[from, to); all ones when empty. */
     private long contextMin(long[] hs, int[] ids, int from, int to) {
-        long m = -1L;
+        int t = minHashToken(hs, ids, from, to);
+        return t < 0 ? -1L : hs[t];
+    }
+
+    /** The context token ids[from, to) with the (unsigned) smallest H; -1 when the context is empty. */
+    private static int minHashToken(long[] hs, int[] ids, int from, int to) {
+        int best = -1;
         for (int i = from; i < to; i++) {
             int id = ids[i];
             if (id < 0 || id >= hs.length) {
                 throw new IllegalArgumentException("context token id " + id + " at position " + i
                         + " is outside the vocabulary 0.." + (hs.length - 1));
             }
-            long v = hs[id];
-            if (Long.compareUnsigned(v, m) < 0) {
-                m = v;
+            if (best < 0 || Long.compareUnsigned(hs[id], hs[best]) < 0) {
+                best = id;
             }
         }
-        return m;
+        return best;
     }
 
     /**
@@ -205,46 +210,35 @@ public final class RedGreenScheme extends KeyedScheme implements Embedder, Score
     private void greenFlags(int[] ids, int len, Scratch s) {
         int from = Math.max(0, len - h);
         int[] w = s.words;
+        // gamma within 2^-33 of 1 makes T = 2^32: every token is green (and greenFlag needs T < 2^32)
+        boolean allGreen = threshold > 0xFFFFFFFFL;
+        int half = (int) (threshold >>> 1);
+        int low = (int) (threshold & 1);
         if (!selfHash) {
-            prf.leftHashSeed(ids, from, len, s.seed);
-            prf.words(s.seed, vocab, w);
-            if (threshold > 0xFFFFFFFFL) {
-                java.util.Arrays.fill(w, 0, vocab, 1); // gamma within 2^-33 of 1: every word is green
+            if (allGreen) {
+                java.util.Arrays.fill(w, 0, vocab, 1);
                 return;
             }
-            int half = (int) (threshold >>> 1);
-            int low = (int) (threshold & 1);
+            prf.leftHashSeed(ids, from, len, s.seed);
+            prf.words(s.seed, vocab, w);
             for (int t = 0; t < vocab; t++) {
                 w[t] = greenFlag(w[t], half, low);
             }
             return;
         }
         long[] hs = selfHashTable();
-        int[] own = ownMinWords();
-        SelfHashRanks ranks = selfHashRanks();
-        int[] rank = ranks.rank();
-        // the context's min of H, found by rank (same order): tokens ranked below it are their own min
-        long m = -1L;
-        int minRank = ranks.belowAllOnes();
-        for (int i = from; i < len; i++) {
-            int id = ids[i];
-            if (id < 0 || id >= vocab) {
-                throw new IllegalArgumentException("context token id " + id + " at position " + i
-                        + " is outside the vocabulary 0.." + (vocab - 1));
-            }
-            if (rank[id] < minRank) {
-                minRank = rank[id];
-                m = hs[id];
-            }
-        }
-        prf.selfHashSeed(m, s.seed);
-        prf.words(s.seed, vocab, w);
-        if (threshold > 0xFFFFFFFFL) {
+        int minToken = minHashToken(hs, ids, from, len); // checks the context ids
+        if (allGreen) {
             java.util.Arrays.fill(w, 0, vocab, 1);
             return;
         }
-        int half = (int) (threshold >>> 1);
-        int low = (int) (threshold & 1);
+        int[] own = ownMinWords();
+        SelfHashRanks ranks = selfHashRanks();
+        int[] rank = ranks.rank();
+        // tokens ranked below the context's min of H are their own min
+        int minRank = minToken < 0 ? ranks.belowAllOnes() : rank[minToken];
+        prf.selfHashSeed(minToken < 0 ? -1L : hs[minToken], s.seed);
+        prf.words(s.seed, vocab, w);
         for (int t = 0; t < vocab; t++) {
             int x = w[t];
             x += (own[t] - x) & ((rank[t] - minRank) >> 31); // own[t] where rank[t] < minRank
