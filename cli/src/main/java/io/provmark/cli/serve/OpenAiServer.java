@@ -420,18 +420,11 @@ public final class OpenAiServer implements AutoCloseable {
         TextTokenizer tok = model.tokenizer();
         ServedModel.Scores promptScores = echo && topK >= 0 ? model.read(prompt, topK) : null;
         String promptText = tok.decode(prompt);
-        ObjectNode o = JSON.createObjectNode();
-        o.put("id", "cmpl-" + hexId());
-        o.put("object", "text_completion");
-        o.put("created", System.currentTimeMillis() / 1000);
-        o.put("model", model.name());
+        ObjectNode o = envelope("cmpl-" + hexId(), "text_completion", System.currentTimeMillis() / 1000);
         ArrayNode choices = o.putArray("choices");
         long completionTokens = 0;
         for (int c = 0; c < n; c++) {
-            ServedModel.Generation g = active.generate(prompt, params, seeds[c]);
-            if (emptyFault) {
-                g = new ServedModel.Generation(new int[0], g.scores(), "stop");
-            }
+            ServedModel.Generation g = generate(active, prompt, params, seeds[c], emptyFault);
             completionTokens += g.ids().length;
             String text = tok.decode(g.ids());
             ObjectNode ch = choices.addObject();
@@ -454,11 +447,7 @@ public final class OpenAiServer implements AutoCloseable {
                 }
                 appendLogprobs(g.ids(), g.scores(), base, tokens, tokenLps, tops, offsets, ids, topIds);
             }
-            ch.put("finish_reason", g.finishReason());
-            ArrayNode ti = ch.putArray("token_ids");
-            Arrays.stream(g.ids()).forEach(ti::add);
-            ArrayNode pi = ch.putArray("prompt_token_ids");
-            Arrays.stream(prompt).forEach(pi::add);
+            finishChoice(ch, g, prompt);
         }
         usage(o, prompt.length, completionTokens);
         return o;
@@ -557,18 +546,11 @@ public final class OpenAiServer implements AutoCloseable {
         ServedModel.Params params = params(body, emptyFault ? 0 : maxTokens, logprobs ? topK : -1);
         long[] seeds = seeds(body, n);
         TextTokenizer tok = model.tokenizer();
-        ObjectNode o = JSON.createObjectNode();
-        o.put("id", "chatcmpl-" + hexId());
-        o.put("object", "chat.completion");
-        o.put("created", System.currentTimeMillis() / 1000);
-        o.put("model", model.name());
+        ObjectNode o = envelope("chatcmpl-" + hexId(), "chat.completion", System.currentTimeMillis() / 1000);
         ArrayNode choices = o.putArray("choices");
         long completionTokens = 0;
         for (int c = 0; c < n; c++) {
-            ServedModel.Generation g = active.generate(prompt, params, seeds[c]);
-            if (emptyFault) {
-                g = new ServedModel.Generation(new int[0], g.scores(), "stop");
-            }
+            ServedModel.Generation g = generate(active, prompt, params, seeds[c], emptyFault);
             completionTokens += g.ids().length;
             ObjectNode ch = choices.addObject();
             ch.put("index", c);
@@ -588,11 +570,7 @@ public final class OpenAiServer implements AutoCloseable {
                     }
                 }
             }
-            ch.put("finish_reason", g.finishReason());
-            ArrayNode ti = ch.putArray("token_ids");
-            Arrays.stream(g.ids()).forEach(ti::add);
-            ArrayNode pi = ch.putArray("prompt_token_ids");
-            Arrays.stream(prompt).forEach(pi::add);
+            finishChoice(ch, g, prompt);
         }
         usage(o, prompt.length, completionTokens);
         return o;
@@ -679,11 +657,7 @@ public final class OpenAiServer implements AutoCloseable {
             event(os, chunk(id, createdAt, chat, c, chat ? JSON.createObjectNode() : "", gens.get(c).finishReason()));
         }
         if (usage) {
-            ObjectNode u = JSON.createObjectNode();
-            u.put("id", id);
-            u.put("object", chat ? "chat.completion.chunk" : "text_completion");
-            u.put("created", createdAt);
-            u.put("model", model.name());
+            ObjectNode u = envelope(id, chat ? "chat.completion.chunk" : "text_completion", createdAt);
             u.putArray("choices");
             usage(u, prompt.length, completionTokens);
             event(os, u);
@@ -693,11 +667,7 @@ public final class OpenAiServer implements AutoCloseable {
     }
 
     private ObjectNode chunk(String id, long createdAt, boolean chat, int index, Object delta, String finish) {
-        ObjectNode o = JSON.createObjectNode();
-        o.put("id", id);
-        o.put("object", chat ? "chat.completion.chunk" : "text_completion");
-        o.put("created", createdAt);
-        o.put("model", model.name());
+        ObjectNode o = envelope(id, chat ? "chat.completion.chunk" : "text_completion", createdAt);
         ObjectNode ch = o.putArray("choices").addObject();
         ch.put("index", index);
         if (chat) {
@@ -726,6 +696,32 @@ public final class OpenAiServer implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ output
+
+    /** The fields every completion, chat completion and stream chunk starts with. */
+    private ObjectNode envelope(String id, String object, long created) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("id", id);
+        o.put("object", object);
+        o.put("created", created);
+        o.put("model", model.name());
+        return o;
+    }
+
+    /** One choice's generation; the empty-answer fault keeps its scores but answers nothing ("stop"). */
+    private static ServedModel.Generation generate(ServedModel active, int[] prompt, ServedModel.Params params,
+            long seed, boolean emptyFault) {
+        ServedModel.Generation g = active.generate(prompt, params, seed);
+        return emptyFault ? new ServedModel.Generation(new int[0], g.scores(), "stop") : g;
+    }
+
+    /** finish_reason and the token ids of answer and prompt, the last fields of a non-streamed choice. */
+    private static void finishChoice(ObjectNode ch, ServedModel.Generation g, int[] prompt) {
+        ch.put("finish_reason", g.finishReason());
+        ArrayNode ti = ch.putArray("token_ids");
+        Arrays.stream(g.ids()).forEach(ti::add);
+        ArrayNode pi = ch.putArray("prompt_token_ids");
+        Arrays.stream(prompt).forEach(pi::add);
+    }
 
     private String hexId() {
         byte[] b = new byte[12];
