@@ -126,17 +126,7 @@ final class AuditLog {
         String broken = verify(es);
         List<Map<String, Object>> out = new ArrayList<>();
         for (Map<String, Object> e : es) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("seq", e.get("seq"));
-            m.put("at", e.get("at"));
-            m.put("actorId", e.get("actor_id"));
-            m.put("actor", e.get("actor"));
-            m.put("action", e.get("action"));
-            m.put("target", e.get("target"));
-            m.put("detail", e.get("detail"));
-            m.put("prevHash", e.get("prev_hash"));
-            m.put("hash", e.get("hash"));
-            out.add(m);
+            out.add(exportEntry(e));
         }
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("chainValid", broken == null);
