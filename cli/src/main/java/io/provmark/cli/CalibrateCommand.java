@@ -244,26 +244,14 @@ final class CalibrateCommand implements Callable<Integer> {
     static List<Doc> readDocs(String content, Path file, String what, Profile profile, String textField) {
         List<Doc> docs = new ArrayList<>();
         TextTokenizer tok = null;
-        String[] lines = content.split("\n", -1);
-        for (int i = 0; i < lines.length; i++) {
-            String line = lines[i].endsWith("\r") ? lines[i].substring(0, lines[i].length() - 1) : lines[i];
-            if (line.isBlank()) {
-                continue;
-            }
-            String where = what + " " + file + " line " + (i + 1);
-            JsonNode node;
-            try {
-                node = JSON.readTree(line);
-            } catch (JsonProcessingException e) {
-                throw CliException.badInput(where + ": malformed JSON: " + e.getOriginalMessage());
-            }
-            if (node == null || !node.isObject()) {
-                throw CliException.badInput(where + ": expected a JSON object with id and text or tokens");
-            }
+        for (JsonLines.Line l : JsonLines.objects(content, what + " " + file,
+                "a JSON object with id and text or tokens")) {
+            String where = l.where();
+            JsonNode node = l.node();
             Object id;
             JsonNode idNode = node.get("id");
             if (idNode == null) {
-                id = (long) (i + 1);
+                id = (long) l.number();
             } else if (idNode.isTextual()) {
                 id = idNode.textValue();
             } else if (idNode.isIntegralNumber() && idNode.canConvertToLong()) {

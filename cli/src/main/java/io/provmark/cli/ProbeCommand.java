@@ -304,24 +304,12 @@ final class ProbeCommand implements Callable<Integer> {
     /** Parses the prompts file; every line is checked before anything is sent. */
     List<ProbePrompt> readPrompts(boolean chat) {
         String content = Io.readUtf8(ctx, promptsFile, "prompts");
-        String[] lines = content.split("\n", -1);
         List<ProbePrompt> prompts = new ArrayList<>();
         Set<String> seen = new HashSet<>();
-        for (int i = 0; i < lines.length; i++) {
-            String line = lines[i].endsWith("\r") ? lines[i].substring(0, lines[i].length() - 1) : lines[i];
-            if (line.isBlank()) {
-                continue;
-            }
-            String where = "prompts " + promptsFile + " line " + (i + 1);
-            JsonNode n;
-            try {
-                n = JSON.readTree(line);
-            } catch (JsonProcessingException e) {
-                throw CliException.badInput(where + ": malformed JSON: " + e.getOriginalMessage());
-            }
-            if (n == null || !n.isObject()) {
-                throw CliException.badInput(where + ": expected a JSON object with id and prompt, text or messages");
-            }
+        for (JsonLines.Line l : JsonLines.objects(content, "prompts " + promptsFile,
+                "a JSON object with id and prompt, text or messages")) {
+            String where = l.where();
+            JsonNode n = l.node();
             JsonNode id = n.get("id");
             if (id == null || !(id.isTextual() || id.isIntegralNumber())) {
                 throw CliException.badInput(where + ": \"id\" (a string or an integer) is required");

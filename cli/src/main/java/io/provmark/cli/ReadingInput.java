@@ -1,12 +1,6 @@
 package io.provmark.cli;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.provmark.core.attribution.ReadingAlignment;
 import io.provmark.core.attribution.ReadingModeAttribution.ReadingText;
 import io.provmark.core.text.TextTokenizer;
@@ -28,12 +22,6 @@ import java.util.Set;
  * character offsets. Every line is checked before anything is scored.
  */
 final class ReadingInput {
-    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(8).build())
-            .build())
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-
     final List<ReadingText> texts;
     final ReadingAlignment.Stats stats;
 
@@ -51,30 +39,14 @@ final class ReadingInput {
         ReadingAlignment align = null;
         TextTokenizer tokenizer = null;
         Set<String> ids = new HashSet<>();
-        String[] lines = content.split("\n", -1);
-        for (int li = 0; li < lines.length; li++) {
-            String line = lines[li];
-            if (line.endsWith("\r")) {
-                line = line.substring(0, line.length() - 1);
-            }
-            if (line.isBlank()) {
-                continue;
-            }
-            String where = file + " line " + (li + 1);
-            JsonNode node;
-            try {
-                node = JSON.readTree(line);
-            } catch (JsonProcessingException e) {
-                throw CliException.badInput(where + ": malformed JSON: " + e.getOriginalMessage());
-            }
-            if (node == null || !node.isObject()) {
-                throw CliException.badInput(where + ": expected a JSON object {\"id\", \"tokens\", \"predicted_tokens\""
-                        + " | \"logprobs\"}");
-            }
+        for (JsonLines.Line l : JsonLines.objects(content, file.toString(),
+                "a JSON object {\"id\", \"tokens\", \"predicted_tokens\" | \"logprobs\"}")) {
+            String where = l.where();
+            JsonNode node = l.node();
             JsonNode idNode = node.get("id");
             String id;
             if (idNode == null || idNode.isNull()) {
-                id = Integer.toString(li + 1);
+                id = Integer.toString(l.number());
             } else if (idNode.isTextual() || idNode.isIntegralNumber()) {
                 id = idNode.asText();
             } else {

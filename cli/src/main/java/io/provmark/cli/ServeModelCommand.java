@@ -1,6 +1,5 @@
 package io.provmark.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.provmark.cli.serve.FaultSpec;
@@ -210,19 +209,11 @@ final class ServeModelCommand implements Callable<Integer> {
                                                   TextTokenizer tok) {
         Map<String, ServedModel> out = new LinkedHashMap<>();
         Set<String> names = new HashSet<>();
-        String[] lines = Io.readUtf8(ctx, accountsFile, "accounts file").split("\n", -1);
-        for (int i = 0; i < lines.length; i++) {
-            if (lines[i].isBlank()) {
-                continue;
-            }
-            String where = "accounts file " + accountsFile + " line " + (i + 1);
-            JsonNode n;
-            try {
-                n = JSON.readTree(lines[i]);
-            } catch (JsonProcessingException e) {
-                throw CliException.badInput(where + ": malformed JSON: " + e.getOriginalMessage());
-            }
-            if (n == null || !n.isObject() || !n.path("account").isTextual() || !n.path("api_key_sha256").isTextual()
+        for (JsonLines.Line l : JsonLines.objects(Io.readUtf8(ctx, accountsFile, "accounts file"),
+                "accounts file " + accountsFile, "a JSON object {\"account\", \"api_key_sha256\", \"key_id\"}")) {
+            String where = l.where();
+            JsonNode n = l.node();
+            if (!n.path("account").isTextual() || !n.path("api_key_sha256").isTextual()
                     || !n.path("key_id").isTextual()) {
                 throw CliException.badInput(where + ": expected {\"account\", \"api_key_sha256\", \"key_id\"} strings");
             }

@@ -1,12 +1,6 @@
 package io.provmark.cli;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -17,12 +11,6 @@ import java.util.List;
  * tokens before them (context only, never scored).
  */
 final class TokenInput {
-    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(8).build())
-            .build())
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-
     /** The id: a String, a Long or a BigInteger, written back as it came. */
     final Object id;
     final int[] tokens;
@@ -42,16 +30,9 @@ final class TokenInput {
      */
     static List<TokenInput> parseJsonl(String content, Path file, int vocabSize) {
         List<TokenInput> out = new ArrayList<>();
-        String[] lines = content.split("\n", -1);
-        for (int i = 0; i < lines.length; i++) {
-            String line = lines[i];
-            if (line.endsWith("\r")) {
-                line = line.substring(0, line.length() - 1);
-            }
-            if (line.isBlank()) {
-                continue;
-            }
-            out.add(parseLine(line, file + " line " + (i + 1), i + 1, vocabSize));
+        for (JsonLines.Line l : JsonLines.objects(content, file.toString(),
+                "a JSON object {\"id\": ..., \"tokens\": [...]}")) {
+            out.add(parseLine(l.node(), l.where(), l.number(), vocabSize));
         }
         if (out.isEmpty()) {
             throw CliException.badInput("token file " + file + " has no records (expected one JSON object per line)");
@@ -59,16 +40,7 @@ final class TokenInput {
         return out;
     }
 
-    private static TokenInput parseLine(String line, String where, int lineNo, int vocabSize) {
-        JsonNode node;
-        try {
-            node = JSON.readTree(line);
-        } catch (JsonProcessingException e) {
-            throw CliException.badInput(where + ": malformed JSON" + column(e) + ": " + problem(e));
-        }
-        if (node == null || !node.isObject()) {
-            throw CliException.badInput(where + ": expected a JSON object {\"id\": ..., \"tokens\": [...]}");
-        }
+    private static TokenInput parseLine(JsonNode node, String where, int lineNo, int vocabSize) {
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             String f = it.next();
             if (!f.equals("id") && !f.equals("tokens") && !f.equals("prompt_tokens")) {
@@ -96,24 +68,6 @@ final class TokenInput {
         int[] prompt = promptNode == null || promptNode.isNull() ? new int[0]
                 : ids(promptNode, "prompt_tokens", where, vocabSize);
         return new TokenInput(id, tokens, prompt);
-    }
-
-    private static String column(JsonProcessingException e) {
-        return e.getLocation() == null || e.getLocation().getColumnNr() < 1 ? ""
-                : " at column " + e.getLocation().getColumnNr();
-    }
-
-    /** Jackson's message without its parser-internal tail (source redaction notes, feature names). */
-    private static String problem(JsonProcessingException e) {
-        String m = String.valueOf(e.getOriginalMessage());
-        if (m.contains("FAIL_ON_TRAILING_TOKENS")) {
-            return "unexpected content after the JSON object";
-        }
-        int k = m.indexOf(" (for ");
-        if (k > 0 && m.indexOf("[Source:", k) > 0) {
-            m = m.substring(0, k);
-        }
-        return m;
     }
 
     private static int[] ids(JsonNode arr, String field, String where, int vocabSize) {
