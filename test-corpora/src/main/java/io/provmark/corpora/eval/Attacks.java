@@ -136,23 +136,9 @@ public final class Attacks {
                 return tokens(name, "a contiguous window of " + fmt(param) + " of the tokens, at a random offset",
                         tok, (t, r) -> crop(t, param, r));
             case "copy-paste":
-                return new Attack() {
-                    @Override
-                    public String name() {
-                        return name;
-                    }
-
-                    @Override
-                    public String description() {
-                        return "one watermarked span of " + fmt(param) + " of the tokens pasted into human text"
-                                + " (same total length)";
-                    }
-
-                    @Override
-                    public int[] apply(Attack.Input in, SplittableRandom rnd) {
-                        return retokenize(tok, copyPaste(in.tokens(), in.humanTokens(), param, rnd));
-                    }
-                };
+                return new Named(name, "one watermarked span of " + fmt(param) + " of the tokens pasted into human"
+                        + " text (same total length)",
+                        (in, rnd) -> retokenize(tok, copyPaste(in.tokens(), in.humanTokens(), param, rnd)));
             case "case":
                 return text(name, "each word's first letter switches case with probability " + fmt(param), tok,
                         (s, r) -> caseEdits(s, param, r));
@@ -192,42 +178,21 @@ public final class Attacks {
         String edit(String text, SplittableRandom rnd);
     }
 
+    /** An attack given by its name, description and what it does. */
+    private record Named(String name, String description, java.util.function.BiFunction<Attack.Input,
+            SplittableRandom, int[]> edit) implements Attack {
+        @Override
+        public int[] apply(Attack.Input in, SplittableRandom rnd) {
+            return edit.apply(in, rnd);
+        }
+    }
+
     private static Attack tokens(String name, String description, TextTokenizer tok, TokenEdit e) {
-        return new Attack() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public String description() {
-                return description;
-            }
-
-            @Override
-            public int[] apply(Attack.Input in, SplittableRandom rnd) {
-                return retokenize(tok, e.edit(in.tokens(), rnd));
-            }
-        };
+        return new Named(name, description, (in, rnd) -> retokenize(tok, e.edit(in.tokens(), rnd)));
     }
 
     private static Attack text(String name, String description, TextTokenizer tok, TextEdit e) {
-        return new Attack() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public String description() {
-                return description;
-            }
-
-            @Override
-            public int[] apply(Attack.Input in, SplittableRandom rnd) {
-                return tok.encode(e.edit(tok.decode(in.tokens()), rnd));
-            }
-        };
+        return new Named(name, description, (in, rnd) -> tok.encode(e.edit(tok.decode(in.tokens()), rnd)));
     }
 
     static int[] retokenize(TextTokenizer tok, int[] ids) {
